@@ -1,0 +1,91 @@
+"""Writes for accounts: users with a role, API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.constants import API_KEY_PREFIX, CAPABILITIES, ROLES, role_by_slug
+from accounts.models import ApiKey
+
+
+def generate_password() -> str:
+    """A strong password a person can still copy: 4 groups of 5 URL-safe characters."""
+    raw = secrets.token_urlsafe(16).replace("-", "x").replace("_", "y")
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+def role_group(slug: str) -> Group:
+    return Group.objects.get(name=role_by_slug(slug).name)
+
+
+@transaction.atomic
+def user_create(*, username: str, role: str, email: str = "", password: str | None = None) -> tuple[AbstractUser, str]:
+    """Create a user with one role. Returns the user and the password (generated when not given).
+
+    Raises ValidationError when the password fails the configured validators, ValueError when the
+    username is taken, KeyError for an unknown role.
+    """
+    user_model = get_user_model()
+    the_role = role_by_slug(role)
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValueError(f"a user named {username!r} already exists")
+    password = password or generate_password()
+    candidate = user_model(username=username, email=email)
+    validate_password(password, user=candidate)
+    user = user_model.objects.create_user(username=username, email=email, password=password)
+    user_set_role(user=user, role=the_role.slug)
+    return user, password
+
+
+@transaction.atomic
+def user_set_role(*, user: AbstractUser, role: str) -> None:
+    """Give `user` exactly one role (replacing any other role group) and the matching staff flag."""
+    the_role = role_by_slug(role)
+    role_groups = Group.objects.filter(name__in=[r.name for r in ROLES.values()])
+    user.groups.remove(*role_groups)
+    user.groups.add(Group.objects.get(name=the_role.name))
+    user.is_staff = the_role.is_staff
+    user.is_superuser = the_role.slug == "admin"
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+def hash_api_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_create(*, name: str, role: str, scopes: list[str] | None = None, created_by=None) -> tuple[ApiKey, str]:
+    """Create an API key and return it with the raw key, which is shown once and never stored."""
+    scopes = sorted(set(scopes or []))
+    unknown = [s for s in scopes if s not in CAPABILITIES]
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(unknown)}")
+    the_role = role_by_slug(role)
+    outside_role = [s for s in scopes if s not in the_role.capabilities]
+    if outside_role:
+        raise ValueError(f"scopes outside the {the_role.name} role: {', '.join(outside_role)}")
+    if not name.strip():
+        raise ValueError("an API key needs a name")
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        name=name.strip(),
+        prefix=raw_key[: len(API_KEY_PREFIX) + 6],
+        key_hash=hash_api_key(raw_key),
+        role=role_group(the_role.slug),
+        scopes=scopes,
+        created_by=created_by,
+    )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key

@@ -1,0 +1,28 @@
+"""Top-level URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cdp import health
+
+handler404 = "cdp.api.errors.json_or_html_404"
+handler500 = "cdp.api.errors.json_or_html_500"
+
+admin.site.site_header = "Shoal administration"
+admin.site.site_title = "Shoal admin"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("cdp.api.urls")),
+    path("", include("accounts.urls")),
+    path("profiles/", include("profiles.urls")),
+    path("segments/", include("segments.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("privacy/", include("consent.urls")),
+]

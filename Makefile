@@ -47,7 +47,7 @@ setup: $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	@$(EMBEDDED) $(MANAGE) migrate --noinput -v 0
 	@$(EMBEDDED) SHOAL_BASE_URL=http://$(HOST):$(PORT) $(MANAGE) ensure_demo_user
-	$(EMBEDDED) $(BIN)/uvicorn cdp.asgi:application --host $(HOST) --port $(PORT)
+	$(EMBEDDED) $(BIN)/uvicorn cdp.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
 
 test: $(DEV_STAMP)
 	@scripts/ensure-services.sh

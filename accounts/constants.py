@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, str] = {
     "manage_api_keys": "Create and revoke API keys",
 }
 
+CAPABILITY_CHOICES = list(CAPABILITIES.items())
+
 READ_ONLY = ("view_profiles", "view_segments", "view_campaigns", "view_dashboards")
 
 

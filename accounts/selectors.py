@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.db.models import QuerySet
 
-from accounts.constants import APP_LABEL, ROLES
+from accounts.constants import APP_LABEL, CAPABILITIES, ROLES
 from accounts.models import ApiKey
 
 
@@ -22,7 +22,8 @@ def user_role_name(user: AbstractBaseUser) -> str:
 
 def user_capabilities(user: AbstractBaseUser) -> list[str]:
     """Capability codenames the user holds (through role, direct grants or superuser)."""
-    return sorted(p.split(".", 1)[1] for p in user.get_all_permissions() if p.startswith(APP_LABEL + "."))
+    held = {p.split(".", 1)[1] for p in user.get_all_permissions() if p.startswith(APP_LABEL + ".")}
+    return sorted(held & CAPABILITIES.keys())
 
 
 def api_key_list() -> QuerySet[ApiKey]:

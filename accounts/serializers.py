@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.constants import CAPABILITIES, ROLE_CHOICES
+from accounts.constants import CAPABILITY_CHOICES, ROLE_CHOICES
 from accounts.models import ApiKey
 
 
@@ -10,7 +10,7 @@ class MeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["user", "api_key"])
     name = serializers.CharField()
     role = serializers.CharField()
-    capabilities = serializers.ListField(child=serializers.ChoiceField(choices=list(CAPABILITIES)))
+    capabilities = serializers.ListField(child=serializers.ChoiceField(choices=CAPABILITY_CHOICES))
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
@@ -39,7 +39,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=ROLE_CHOICES)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(CAPABILITIES)), required=False, default=list
+        child=serializers.ChoiceField(choices=CAPABILITY_CHOICES), required=False, default=list
     )
 
 

@@ -11,8 +11,33 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.constants import API_KEY_PREFIX, CAPABILITIES, ROLES, role_by_slug
+from accounts.constants import API_KEY_PREFIX, APP_LABEL, CAPABILITIES, ROLES, role_by_slug
 from accounts.models import ApiKey
+
+
+def roles_ensure() -> list[str]:
+    """Create any missing role group with its capabilities; returns the names it created.
+
+    The data migration creates the roles on a new database; this runs after every migrate and
+    flush (post_migrate) so a database emptied by `flush` gets them back. Existing groups are left
+    as an admin configured them.
+    """
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type, _ = ContentType.objects.get_or_create(app_label=APP_LABEL, model="capability")
+    permissions = {}
+    for codename, name in CAPABILITIES.items():
+        permissions[codename], _ = Permission.objects.get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
+    created = []
+    for role in ROLES.values():
+        group, was_created = Group.objects.get_or_create(name=role.name)
+        if was_created:
+            group.permissions.set([permissions[c] for c in role.capabilities])
+            created.append(role.name)
+    return created
 
 
 def generate_password() -> str:

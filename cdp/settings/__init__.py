@@ -232,6 +232,7 @@ if IS_PRODUCTION:
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -275,6 +276,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CapabilityEnum": "accounts.constants.CAPABILITY_CHOICES",
+        "RoleEnum": "accounts.constants.ROLE_CHOICES",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------------

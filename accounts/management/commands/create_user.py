@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.constants import ROLES
+from accounts.selectors import user_role_name
 from accounts.services import user_create
 
 
@@ -25,10 +26,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("password rejected: " + " ".join(exc.messages)) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created {user.username} with role {ROLES[role.lower()].name if role.lower() in ROLES else role}."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(f"Created {user.username} with role {user_role_name(user)}."))
         if not password:
             self.stdout.write(f"Password (shown once): {password_used}")

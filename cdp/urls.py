@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cdp.api.urls")),
+    path("v1/", include("ingestion.tracking.urls")),
     path("", include("accounts.urls")),
     path("profiles/", include("profiles.urls")),
     path("segments/", include("segments.urls")),

@@ -203,3 +203,48 @@ def signed_in_page(page, asgi_server):
         return page
 
     return sign_in
+
+
+# --- Ingestion ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _doorbell_off(settings):
+    """Tests drain events explicitly (drain fixture) unless they opt into a real doorbell."""
+    settings.INGESTION_DOORBELL = "off"
+
+
+@pytest.fixture
+def source(db):
+    from ingestion.services import source_create
+
+    return source_create(name="Web shop", kind="web", allowed_origins=["https://shop.example.com"])
+
+
+@pytest.fixture
+def send(client, source):
+    """send("track", {...}) posts to the tracking API with the source's write key (Basic auth)."""
+    import base64
+
+    import orjson
+
+    def post(endpoint: str, payload: dict, *, write_key: str | None = None, **extra):
+        key = source.write_key if write_key is None else write_key
+        auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+        return client.post(
+            f"/v1/{endpoint}",
+            data=orjson.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=auth,
+            **extra,
+        )
+
+    return post
+
+
+@pytest.fixture
+def drain():
+    """Process every stored, unprocessed event now (what a worker does when the doorbell rings)."""
+    from profiles.pipeline import events_process_pending
+
+    return events_process_pending

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "cdp",
     "accounts",
+    "ingestion",
     "profiles",
     "segments",
     "consent",
@@ -180,7 +181,22 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else None
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# --- Ingestion ----------------------------------------------------------------------------------
+
+# How a stored event reaches a worker: "celery" (full stack), "thread" (embedded, in-process) or
+# "off" (nothing; tests drain explicitly).
+INGESTION_DOORBELL = env_str("INGESTION_DOORBELL", "celery" if REDIS_URL else "thread")
+if INGESTION_DOORBELL not in {"celery", "thread", "off"}:
+    raise ImproperlyConfigured("INGESTION_DOORBELL must be celery, thread or off")
+INGESTION_SWEEP_SECONDS = float(env_int("INGESTION_SWEEP_SECONDS", 5, minimum=1))
+# Browser origins allowed to call the tracking API for every source (besides each source's own).
+TRACKING_CORS_ORIGINS = env_list("TRACKING_CORS_ORIGINS")
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-unprocessed-events": {"task": "ingestion.sweep_unprocessed", "schedule": INGESTION_SWEEP_SECONDS},
+    "rerank-rfm": {"task": "profiles.rerank_rfm", "schedule": 300.0},
+    "prune-trait-history": {"task": "profiles.prune_trait_history", "schedule": 3600.0},
+}
 
 # --- Auth ---------------------------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+"""Sources, the append-only event store and ingestion warnings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from ingestion.constants import MAX_MESSAGE_ID_LENGTH, SourceKind, WarningCode
+
+
+class Source(models.Model):
+    """Where events come from (a website, an app, a CRM…), identified by its write key.
+
+    The write key is not a secret for browser sources (it ships in page code), so it is stored as
+    is; disabling a source makes the tracking API answer 404 for its key.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=SourceKind.CHOICES)
+    write_key = models.CharField(max_length=64, unique=True)
+    enabled = models.BooleanField(default=True)
+    allowed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Browser origins allowed to send events (CORS), e.g. https://shop.example.com",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """One accepted event, stored before the API answers 200. Append-only.
+
+    `(source, message_id)` is unique: a re-sent message is dropped by the database. `timestamp`
+    is the event time after clock-skew correction; `processed_at` is set by the worker in the
+    same transaction that applies the event to its profile.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    message_id = models.CharField(max_length=MAX_MESSAGE_ID_LENGTH)
+    type = models.CharField(max_length=16)
+    name = models.CharField(max_length=255, blank=True, default="")
+    user_id = models.CharField(max_length=255, null=True, blank=True)
+    anonymous_id = models.CharField(max_length=255, null=True, blank=True)
+    group_id = models.CharField(max_length=255, null=True, blank=True)
+    previous_id = models.CharField(max_length=255, null=True, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    traits = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    timestamp = models.DateTimeField()
+    original_timestamp = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    profile = models.ForeignKey(
+        "profiles.Profile", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "message_id"], name="event_unique_message_per_source"),
+        ]
+        indexes = [
+            models.Index(fields=["profile", "name", "timestamp"], name="event_profile_name_ts"),
+            models.Index(fields=["name", "timestamp"], name="event_name_ts"),
+            models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
+            # The worker's queue: only unprocessed rows are indexed.
+            models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="event_unprocessed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name or ''} ({self.message_id})".strip()
+
+
+class IngestionWarning(models.Model):
+    """An event that was rejected (never stored) or altered on the way in, for stewards to see."""
+
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.CASCADE, related_name="warnings")
+    code = models.CharField(max_length=32, choices=WarningCode.CHOICES)
+    message = models.CharField(max_length=500)
+    rejected = models.BooleanField(help_text="True when the event was dropped; false when it was kept with a change.")
+    message_id = models.CharField(max_length=MAX_MESSAGE_ID_LENGTH, blank=True, default="")
+    event_type = models.CharField(max_length=16, blank=True, default="")
+    # A truncated copy of what was sent, for diagnosis (never more than a few KB).
+    excerpt = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"

@@ -1,0 +1,95 @@
+"""Ingestion end to end: the official Segment SDK against the live server, the real Celery
+worker answering the doorbell, the sweeper, and deduplication under concurrent requests."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import orjson
+import pytest
+import urllib3
+
+from ingestion.models import Event
+from profiles.models import Identity
+
+
+def wait_until(predicate, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@pytest.mark.embedded
+def test_the_official_python_sdk_sends_every_call_type(asgi_server, source, drain):
+    from segment.analytics.client import Client
+
+    errors = []
+    client = Client(
+        write_key=source.write_key,
+        host=asgi_server,
+        gzip=True,
+        max_retries=1,
+        on_error=lambda error, items: errors.append(error),
+    )
+    client.identify("u-sdk", {"email": "sdk@example.com", "plan": "pro"}, anonymous_id="anon-sdk")
+    client.track("u-sdk", "Order Completed", {"revenue": 42.5})
+    client.page("u-sdk", "Docs", "Install")
+    client.screen("u-sdk", "App", "Home")
+    client.group("u-sdk", "acme", {"name": "Acme"})
+    client.alias("anon-later", "u-sdk")
+    client.flush()
+    client.join()
+    assert errors == []
+    assert Event.objects.count() == 6
+    assert set(Event.objects.values_list("type", flat=True)) == {
+        "identify",
+        "track",
+        "page",
+        "screen",
+        "group",
+        "alias",
+    }
+    assert Event.objects.get(type="track").context["library"]["name"] == "analytics-python"
+    drain()
+    profile = Identity.objects.get(kind="user_id", value="u-sdk").profile
+    profile.refresh_from_db()
+    assert profile.traits["plan"] == "pro"
+    assert profile.orders_count == 1
+    assert {i.value for i in profile.identities.all()} >= {"u-sdk", "anon-sdk", "sdk@example.com", "anon-later"}
+
+
+@pytest.mark.embedded
+def test_concurrent_resends_of_one_message_store_exactly_one_event(asgi_server, source):
+    http = urllib3.PoolManager(maxsize=16)
+    headers = urllib3.make_headers(basic_auth=f"{source.write_key}:") | {"Content-Type": "application/json"}
+    body = orjson.dumps({"userId": "u1", "event": "Clicked", "messageId": "retry-storm"})
+
+    def post(_):
+        return http.request("POST", f"{asgi_server}/v1/track", body=body, headers=headers).status
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(post, range(24)))
+    assert statuses == [200] * 24
+    assert Event.objects.filter(message_id="retry-storm").count() == 1
+
+
+@pytest.mark.fullstack
+def test_the_doorbell_rings_a_real_worker_that_builds_the_profile(settings, celery_worker_process, send):
+    settings.INGESTION_DOORBELL = "celery"
+    response = send("identify", {"userId": "u-worker", "traits": {"plan": "team"}})
+    assert response.status_code == 200
+    assert wait_until(lambda: not Event.objects.filter(processed_at__isnull=True).exists())
+    profile = Identity.objects.get(kind="user_id", value="u-worker").profile
+    assert profile.traits == {"plan": "team"}
+
+
+@pytest.mark.fullstack
+def test_the_sweeper_recovers_events_whose_doorbell_was_lost(celery_worker_process, send):
+    from ingestion.tasks import sweep_unprocessed
+
+    send("track", {"userId": "u-lost", "event": "Lost Ring"})  # doorbell off: the ring is "lost"
+    assert Event.objects.filter(processed_at__isnull=True).count() == 1
+    assert sweep_unprocessed.delay().get(timeout=60) == 1
+    assert Identity.objects.get(kind="user_id", value="u-lost").profile.events_count == 1

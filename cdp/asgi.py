@@ -13,10 +13,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from cdp.routing import websocket_urlpatterns  # noqa: E402
+from ingestion.tracking.asgi import TrackingFastPath  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # /v1/* (the tracking API) skips Django's middleware; everything else is Django.
+        "http": TrackingFastPath(django_asgi_app),
         # Origin must match ALLOWED_HOSTS; the session cookie authenticates the user.
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

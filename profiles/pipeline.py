@@ -25,6 +25,7 @@ from django.utils import timezone
 from ingestion.constants import PROCESS_BATCH_SIZE
 from ingestion.models import Event
 from profiles import hooks
+from profiles.bulk import update_by_pk
 from profiles.constants import SESSION_TIMEOUT, IdentityKind, MergeReason
 from profiles.models import Identity, IdentityConflict, Profile, ProfileEventDay, ProfileMerge, TraitChange
 from profiles.rollups import rebuild_event_days, upsert_event_days
@@ -110,10 +111,18 @@ def events_process_batch(*, batch_size: int = PROCESS_BATCH_SIZE) -> BatchResult
 
 
 def _claim(batch_size: int) -> list[Event]:
+    """The oldest unprocessed events not claimed by another worker (SKIP LOCKED)."""
     queryset = Event.objects.filter(processed_at__isnull=True).order_by("id")
-    if connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    return list(queryset[:batch_size])
+    if not connection.features.has_select_for_update_skip_locked:
+        return list(queryset[:batch_size])  # SQLite: the IMMEDIATE transaction serialises workers
+    queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    with connection.cursor() as cursor:
+        # Walk the partial index in id order even when statistics are stale after a burst (the
+        # planner then misjudges the backlog as tiny and sorts all of it: 100x slower).
+        cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
+        claimed = list(queryset[:batch_size])
+        cursor.execute("SET LOCAL enable_sort = on; SET LOCAL enable_bitmapscan = on")
+    return claimed
 
 
 def identifiers_of(event: Event, config: ProfileConfig) -> list[tuple[str, str]]:
@@ -353,7 +362,7 @@ class _Batch:
         for event, person in self.event_person:
             event.profile = person.live().profile
             event.processed_at = self.now
-        Event.objects.bulk_update([e for e, _ in self.event_person], ["profile", "processed_at"], batch_size=1000)
+        update_by_pk(Event, [e for e, _ in self.event_person], ["profile", "processed_at"])
 
         for person in live:
             if person.session_recompute and not person.full_recompute:
@@ -364,7 +373,7 @@ class _Batch:
         existing = [p for p in live if p.existing]
         for person in existing:
             person.profile.updated_at = self.now
-        Profile.objects.bulk_update([p.profile for p in existing], METRIC_FIELDS, batch_size=500)
+        update_by_pk(Profile, [p.profile for p in existing], METRIC_FIELDS)
 
         TraitChange.objects.bulk_create(
             [_with_profile(change, person.live().profile) for person, change in self.trait_changes]

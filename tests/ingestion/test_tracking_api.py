@@ -266,19 +266,25 @@ def test_database_loss_answers_503_with_retry_after_and_stores_nothing(send, sou
     from ingestion.selectors import source_for_write_key
 
     source_for_write_key(source.write_key)  # cached, as on a warm server
-    saved_port = connection.settings_dict["PORT"]
-    saved_name = connection.settings_dict["NAME"]
+    saved = {key: connection.settings_dict[key] for key in ("PORT", "NAME", "OPTIONS")}
     connection.close()
     if connection.vendor == "postgresql":
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()  # the next connection is made anew, from the broken settings
         connection.settings_dict["PORT"] = 1  # nothing listens there: a real connection failure
+        options = dict(saved["OPTIONS"])
+        if "pool" in options:
+            options["pool"] = {**options["pool"], "timeout": 1}
+        connection.settings_dict["OPTIONS"] = options
     else:
         connection.settings_dict["NAME"] = "/nonexistent-dir/shoal.sqlite3"
     try:
         response = send("track", {"userId": "u1", "event": "Lost?"})
     finally:
         connection.close()
-        connection.settings_dict["PORT"] = saved_port
-        connection.settings_dict["NAME"] = saved_name
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+        connection.settings_dict.update(saved)
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert response.json()["code"] == "unavailable"

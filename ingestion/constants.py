@@ -18,7 +18,7 @@ MIN_YEAR = 1970
 
 EVENT_TYPES = ("identify", "track", "page", "screen", "group", "alias")
 
-WRITE_KEY_CACHE_SECONDS = 30
+WRITE_KEY_CACHE_SECONDS = 10
 DOORBELL_CACHE_KEY = "ingestion:doorbell"
 DOORBELL_COALESCE_SECONDS = 5
 PROCESS_BATCH_SIZE = 500

@@ -12,8 +12,8 @@ import logging
 import threading
 
 from django.conf import settings
-from django.core.cache import cache
 
+from cdp.redis import client as redis_client
 from ingestion.constants import DOORBELL_CACHE_KEY, DOORBELL_COALESCE_SECONDS
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def mode() -> str:
 def ring() -> None:
     current = mode()
     if current == "celery":
-        if cache.add(DOORBELL_CACHE_KEY, 1, DOORBELL_COALESCE_SECONDS):
+        if redis_client().set(DOORBELL_CACHE_KEY, 1, nx=True, ex=DOORBELL_COALESCE_SECONDS):
             from ingestion.tasks import process_events
 
             process_events.delay()
@@ -36,7 +36,8 @@ def ring() -> None:
 
 def answered() -> None:
     """A worker took the ring: the next insert may ring again."""
-    cache.delete(DOORBELL_CACHE_KEY)
+    if mode() == "celery":
+        redis_client().delete(DOORBELL_CACHE_KEY)
 
 
 class _ThreadWorker:

@@ -28,8 +28,12 @@ _JSON = {"properties", "traits", "context"}
 _ROW = "(" + ", ".join("%s::jsonb" if c in _JSON else "%s" for c in _COLUMNS) + ")"
 
 
-def insert_events_returning_count(rows: list[Event]) -> int:
-    """One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id: the count of new rows."""
+def insert_events_returning_keys(rows: list[Event]) -> set[tuple[int, str]]:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING the new rows' keys.
+
+    Rows go in (source, message_id) order so that concurrent inserts of overlapping keys take
+    their unique-index locks in the same order (no deadlocks)."""
+    rows = sorted(rows, key=lambda row: (row.source_id, row.message_id))
     table = Event._meta.db_table
     params: list = []
     for row in rows:
@@ -39,8 +43,8 @@ def insert_events_returning_count(rows: list[Event]) -> int:
     sql = (
         f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608 - fixed identifiers only
         + ", ".join([_ROW] * len(rows))
-        + " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING id"
+        + " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING source_id, message_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return len(cursor.fetchall())
+        return {(source_id, message_id) for source_id, message_id in cursor.fetchall()}

@@ -212,6 +212,9 @@ def signed_in_page(page, asgi_server):
 def _doorbell_off(settings):
     """Tests drain events explicitly (drain fixture) unless they opt into a real doorbell."""
     settings.INGESTION_DOORBELL = "off"
+    from ingestion.selectors import forget_write_key
+
+    forget_write_key()  # the per-process memo of write keys must not outlive a test's database
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ingestion.constants import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, RETRY_AFTER_SECONDS
 from ingestion.selectors import allowed_origins, source_for_write_key
-from ingestion.services import events_accept
+from ingestion.services import Accepted, Submission, events_accept_many
 from ingestion.tracking.normalize import Rejected, normalize, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,30 @@ def error_response(error: TrackingError) -> TrackingResponse:
     return TrackingResponse(error.status, {"code": error.code, "message": error.message}, dict(error.headers))
 
 
+@dataclass
+class Prepared:
+    """A request that passed every check and awaits storage."""
+
+    submission: Submission
+    origin: str | None
+
+
 def handle(method: str, endpoint: str, headers: dict[str, str], body: bytes) -> TrackingResponse:
-    """`headers` has lower-case names. `endpoint` is the last path segment (track, batch, …)."""
+    """The whole request, synchronously (the Django view's path)."""
+    prepared = prepare(method, endpoint, headers, body)
+    if isinstance(prepared, TrackingResponse):
+        return prepared
+    try:
+        accepted = events_accept_many([prepared.submission])[0]
+    except (OperationalError, InterfaceError, DatabaseError) as exc:
+        return database_unavailable(exc)
+    return respond(prepared, accepted)
+
+
+def prepare(method: str, endpoint: str, headers: dict[str, str], body: bytes) -> Prepared | TrackingResponse:
+    """Parse, authenticate and validate. `headers` has lower-case names; `endpoint` is the last
+    path segment (track, batch, …). Returns what to store, or the response when there is nothing
+    to store (an error, a preflight)."""
     origin = headers.get("origin")
     if method == "OPTIONS":
         response = TrackingResponse(204, None)
@@ -84,28 +106,40 @@ def handle(method: str, endpoint: str, headers: dict[str, str], body: bytes) -> 
             raise TrackingError(403, "origin_not_allowed", f"origin {origin} is not allowed for this source")
         events, notices = _normalize_payload(payload, forced_type, received_at)
         if forced_type and not events:
-            events_accept(source=source, events=[], notices=notices)  # record why
+            events_accept_many([Submission(source, [], notices)])  # record why
             raise TrackingError(400, notices[0].code, notices[0].message)
-        result = events_accept(source=source, events=events, notices=notices)
     except TrackingError as error:
         response = error_response(error)
         if source is not None and _origin_allowed(origin, source.allowed_origins):
             _cors(response, origin)
         return response
     except (OperationalError, InterfaceError, DatabaseError) as exc:
-        log.warning("tracking API: database unavailable: %s", exc)
-        return TrackingResponse(
-            503,
-            {"code": "unavailable", "message": "the event store is unavailable; retry later"},
-            {"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+        return database_unavailable(exc)
+    return Prepared(Submission(source, events, notices), origin)
+
+
+def respond(prepared: Prepared, accepted: Accepted) -> TrackingResponse:
     response = TrackingResponse(
         200,
-        {"success": True, "accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected},
+        {
+            "success": True,
+            "accepted": accepted.accepted,
+            "duplicates": accepted.duplicates,
+            "rejected": accepted.rejected,
+        },
     )
-    if origin:
-        _cors(response, origin)
+    if prepared.origin:
+        _cors(response, prepared.origin)
     return response
+
+
+def database_unavailable(exc: Exception) -> TrackingResponse:
+    log.warning("tracking API: database unavailable: %s", exc)
+    return TrackingResponse(
+        503,
+        {"code": "unavailable", "message": "the event store is unavailable; retry later"},
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _cors(response: TrackingResponse, origin: str) -> None:

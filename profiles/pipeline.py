@@ -406,10 +406,24 @@ class _Batch:
         )
 
 
+# Key of the PostgreSQL advisory lock that orders identity resolution between workers.
+IDENTITY_LOCK_KEY = 0x5E0A1  # "Shoal"
+
+
+def _lock_identity_graph() -> None:
+    """Workers resolve identities one batch at a time: two batches that both meet a new person
+    would otherwise both create a profile for them and one would fail on the unique identity.
+    Claiming and loading events still overlap; the lock is held until the batch commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IDENTITY_LOCK_KEY])
+
+
 def _process_batch(batch_size: int) -> BatchResult:
     events = _claim(batch_size)
     if not events:
         return BatchResult()
+    _lock_identity_graph()
     config = profile_config()
     events.sort(key=lambda e: (e.timestamp, e.id))
     identifiers = [identifiers_of(e, config) for e in events]

@@ -2,6 +2,7 @@
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdp.settings")
@@ -14,6 +15,12 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from cdp.routing import websocket_urlpatterns  # noqa: E402
 from ingestion.tracking.asgi import TrackingFastPath  # noqa: E402
+
+if settings.INGESTION_DOORBELL == "thread" and settings.CDP_ENV != "test":
+    # Embedded mode: the in-process worker drains leftovers at boot and runs the beat schedule.
+    from ingestion.doorbell import start_thread_worker
+
+    start_thread_worker()
 
 application = ProtocolTypeRouter(
     {

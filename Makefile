@@ -11,6 +11,8 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`: simulated live events per second (0 = no simulator).
+SIMULATE_RATE ?= 3
 
 # Full-stack services used by `make test` and `make stack` (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shoal
@@ -46,8 +48,9 @@ setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	@$(EMBEDDED) $(MANAGE) migrate --noinput -v 0
+	@$(EMBEDDED) $(MANAGE) load_demo_data
 	@$(EMBEDDED) SHOAL_BASE_URL=http://$(HOST):$(PORT) $(MANAGE) ensure_demo_user
-	$(EMBEDDED) $(BIN)/uvicorn cdp.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
+	@$(EMBEDDED) HOST=$(HOST) PORT=$(PORT) SIMULATE_RATE=$(SIMULATE_RATE) scripts/run-embedded.sh
 
 test: $(DEV_STAMP)
 	@scripts/ensure-services.sh
@@ -74,7 +77,8 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 bench: $(DEV_STAMP)
-	@echo "No benchmarks yet: the ingestion and segment-engine issues add them to bench/ (see docs/benchmarks.md)."
+	@scripts/ensure-services.sh
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 
 # Re-resolve requirements.txt / requirements-dev.txt from the *.in files (needs the registry).
 lock:

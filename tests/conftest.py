@@ -124,9 +124,9 @@ def asgi_server(transactional_db):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real `celery worker` process on the Redis broker, using the test database."""
+def start_celery_worker() -> subprocess.Popen:
+    """Start a real `celery worker` process (solo pool) on the Redis broker, using the test
+    database, and wait until it answers a ping."""
     from django.db import connection
 
     from cdp.celery import app
@@ -136,7 +136,6 @@ def celery_worker_process(transactional_db):
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
-        "DATABASE_CONN_MAX_AGE": "0",
     }
     hostname = f"test-{os.getpid()}-{free_port()}@localhost"
     process = subprocess.Popen(
@@ -157,18 +156,46 @@ def celery_worker_process(transactional_db):
         cwd=ROOT,
         env=env,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the Celery worker did not come up")
-        yield process
-    finally:
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[hostname], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the Celery worker did not come up")
+    return process
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real `celery worker` process on the Redis broker, using the test database."""
+    process = start_celery_worker()
+    try:
+        yield process
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture
+def celery_workers(transactional_db):
+    """celery_workers() starts another real worker; all are stopped after the test."""
+    started: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        started.append(start_celery_worker())
+        return started[-1]
+
+    yield start
+    for process in started:
+        stop_process(process)
 
 
 @pytest.fixture

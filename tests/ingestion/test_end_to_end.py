@@ -93,3 +93,37 @@ def test_the_sweeper_recovers_events_whose_doorbell_was_lost(celery_worker_proce
     assert Event.objects.filter(processed_at__isnull=True).count() == 1
     assert sweep_unprocessed.delay().get(timeout=60) == 1
     assert Identity.objects.get(kind="user_id", value="u-lost").profile.events_count == 1
+
+
+@pytest.mark.fullstack
+def test_a_worker_killed_mid_batch_loses_and_double_counts_nothing(celery_workers, send, settings):
+    import signal
+
+    from ingestion.tasks import process_events
+    from profiles.pipeline import events_process_pending
+    from tests.profiles.test_pipeline import _history, _snapshot
+
+    history = _history(n_people=60, per_person=25)  # 1,500 events
+    send("batch", {"batch": history})
+    events_process_pending(batch_size=50)
+    expected = _snapshot()
+    Event.objects.all().delete()
+    from profiles.models import Profile
+
+    Profile.objects.all().delete()
+
+    send("batch", {"batch": history})
+    doomed = celery_workers()
+    process_events.delay()
+    assert wait_until(lambda: Event.objects.filter(processed_at__isnull=False).exists(), interval=0.01)
+    doomed.send_signal(signal.SIGKILL)  # mid-drain: its open batch transaction dies with it
+    doomed.wait()
+    remaining = Event.objects.filter(processed_at__isnull=True).count()
+    assert 0 < remaining < len(history)
+
+    celery_workers()  # a new worker; the redelivered task and the sweeper finish the job
+    from ingestion.tasks import sweep_unprocessed
+
+    sweep_unprocessed.delay().get(timeout=120)
+    assert wait_until(lambda: not Event.objects.filter(processed_at__isnull=True).exists())
+    assert _snapshot() == expected

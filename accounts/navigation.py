@@ -24,6 +24,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Segments", "segments:index", "segments", ("view_segments",)),
     NavItem("Campaigns", "campaigns:index", "send", ("view_campaigns",)),
     NavItem("Dashboards", "dashboards:index", "chart", ("view_dashboards",)),
+    NavItem("Sources", "sources:index", "plug", ("manage_sources",)),
     NavItem("Consent & privacy", "consent:index", "shield", ("manage_consent", "handle_privacy_requests")),
     NavItem("Admin", "admin:index", "settings", staff_only=True),
 )

@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include("cdp.api.urls")),
     path("v1/", include("ingestion.tracking.urls")),
     path("", include("accounts.urls")),
+    path("sources/imports/", include("ingestion.imports.urls")),
+    path("sources/", include("ingestion.urls")),
     path("profiles/", include("profiles.urls")),
     path("segments/", include("segments.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -69,6 +69,7 @@ class Event(models.Model):
             models.Index(fields=["profile", "name", "timestamp"], name="event_profile_name_ts"),
             models.Index(fields=["name", "timestamp"], name="event_name_ts"),
             models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
+            models.Index(fields=["source", "received_at"], name="event_source_received"),
             # The worker's queue: only unprocessed rows are indexed.
             models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="event_unprocessed"),
         ]
@@ -95,3 +96,7 @@ class IngestionWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+
+# CSV imports keep their models in their own package; importing them here registers them with the app.
+from ingestion.imports.models import ImportFile, ImportJob  # noqa: E402, F401

@@ -64,7 +64,11 @@ class Identity(models.Model):
     class Meta:
         verbose_name_plural = "identities"
         constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")]
-        indexes = [models.Index(fields=["profile", "kind"], name="identity_profile_kind")]
+        indexes = [
+            models.Index(fields=["profile", "kind"], name="identity_profile_kind"),
+            # Prefix search over identifier values (PostgreSQL; the opclass is ignored elsewhere).
+            models.Index(fields=["value"], name="identity_value_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}={self.value}"

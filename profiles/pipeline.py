@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from ingestion.constants import PROCESS_BATCH_SIZE
@@ -110,9 +111,31 @@ def events_process_batch(*, batch_size: int = PROCESS_BATCH_SIZE) -> BatchResult
     raise RuntimeError("event batch could not be applied after several attempts")
 
 
+CLAIMED_FIELDS = (
+    "id",
+    "message_id",
+    "type",
+    "name",
+    "user_id",
+    "anonymous_id",
+    "group_id",
+    "previous_id",
+    "properties",
+    "traits",
+    "timestamp",
+)
+
+
 def _claim(batch_size: int) -> list[Event]:
     """The oldest unprocessed events not claimed by another worker (SKIP LOCKED)."""
-    queryset = Event.objects.filter(processed_at__isnull=True).order_by("id")
+    # Only what processing reads: `context` can be large (SDK library, user agent, …) and only its
+    # `traits` matter here.
+    queryset = (
+        Event.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .only(*CLAIMED_FIELDS)
+        .annotate(context_traits=KeyTransform("traits", "context"))
+    )
     if not connection.features.has_select_for_update_skip_locked:
         return list(queryset[:batch_size])  # SQLite: the IMMEDIATE transaction serialises workers
     queryset = queryset.select_for_update(skip_locked=True, of=("self",))
@@ -130,7 +153,7 @@ def identifiers_of(event: Event, config: ProfileConfig) -> list[tuple[str, str]]
     found: list[tuple[str, str]] = []
     if event.user_id:
         found.append((IdentityKind.USER_ID, event.user_id))
-    traits = {**(event.context.get("traits") or {} if isinstance(event.context, dict) else {}), **event.traits}
+    traits = {**_context_traits(event), **event.traits}
     email = traits.get("email")
     if isinstance(email, str) and "@" in email:
         found.append((IdentityKind.EMAIL, email.strip().lower()))
@@ -151,6 +174,7 @@ class _Batch:
         self.identity_map: dict[tuple[str, str], _Person] = {}
         self.persons: list[_Person] = []
         self.new_identities: dict[tuple[str, str], _Person] = {}
+        self.identity_first_seen: dict[tuple[str, str], datetime] = {}
         self.event_person: list[tuple[Event, _Person]] = []
         self.trait_changes: list[tuple[_Person, TraitChange]] = []
         self.event_days: dict[tuple[int, str, object], list] = {}
@@ -237,6 +261,7 @@ class _Batch:
                     continue  # never a second user id on one profile
                 self.identity_map[key] = target
                 self.new_identities[key] = target
+                self.identity_first_seen[key] = event.timestamp
         return target
 
     def _merge(self, a: _Person, b: _Person, reason: str, event: Event) -> _Person:
@@ -355,7 +380,12 @@ class _Batch:
         )
         Identity.objects.bulk_create(
             [
-                Identity(profile=person.live().profile, kind=kind, value=value, first_seen=self.now)
+                Identity(
+                    profile=person.live().profile,
+                    kind=kind,
+                    value=value,
+                    first_seen=self.identity_first_seen[(kind, value)],
+                )
                 for (kind, value), person in self.new_identities.items()
             ]
         )
@@ -447,14 +477,21 @@ def trait_stamp(event: Event) -> str:
 
 def _traits_of(event: Event) -> dict:
     traits: dict = {}
-    context_traits = event.context.get("traits") if isinstance(event.context, dict) else None
-    if isinstance(context_traits, dict):
-        traits.update(context_traits)
+    traits.update(_context_traits(event))
     if event.type in ("identify", "alias"):
         traits.update(event.traits)
     elif event.type == "group":
         traits["group"] = {"id": event.group_id, **event.traits}
     return traits
+
+
+def _context_traits(event: Event) -> dict:
+    """`context.traits` of an event: annotated by the claim query, else read from `context`."""
+    if hasattr(event, "context_traits"):
+        value = event.context_traits
+    else:
+        value = event.context.get("traits") if isinstance(event.context, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _merge_traits(survivor: Profile, loser: Profile) -> None:

@@ -5,4 +5,5 @@ from profiles import views
 app_name = "profiles"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
+    path("<int:pk>/", views.DetailView.as_view(), name="detail"),
 ]

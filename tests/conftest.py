@@ -242,6 +242,9 @@ def _doorbell_off(settings):
     from ingestion.selectors import forget_write_key
 
     forget_write_key()  # the per-process memo of write keys must not outlive a test's database
+    from profiles.settings import forget_profile_config
+
+    forget_profile_config()
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ from cdp.api.errors import api_not_found
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
+    path("", include("profiles.api_urls")),
+    path("", include("ingestion.api_urls")),
+    path("", include("ingestion.imports.api_urls")),
     # Last: an unknown API path answers JSON 404, in DEBUG too.
     re_path(r"^.*$", api_not_found),
 ]

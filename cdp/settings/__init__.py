@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CapabilityEnum": "accounts.constants.CAPABILITY_CHOICES",
         "RoleEnum": "accounts.constants.ROLE_CHOICES",
+        "SourceKindEnum": "ingestion.constants.SourceKind.CHOICES",
+        "RfmClassEnum": "profiles.constants.RFM_CLASS_NAMES",
     },
 }
 

@@ -26,7 +26,25 @@ from ingestion.tracking.normalize import Rejected, normalize, parse_timestamp
 
 log = logging.getLogger(__name__)
 
-ENDPOINTS = ("identify", "track", "page", "screen", "group", "alias", "batch", "import")
+# Path segment → event type (None: a batch). Segment's browser SDK (analytics-next) posts to
+# one-letter paths under its apiHost (t, i, p, s, g, a, b); the HTTP API uses the full names.
+ENDPOINTS: dict[str, str | None] = {
+    "identify": "identify",
+    "track": "track",
+    "page": "page",
+    "screen": "screen",
+    "group": "group",
+    "alias": "alias",
+    "batch": None,
+    "import": None,
+    "i": "identify",
+    "t": "track",
+    "p": "page",
+    "s": "screen",
+    "g": "group",
+    "a": "alias",
+    "b": None,
+}
 CORS_ALLOW_HEADERS = "Content-Type, Authorization, Content-Encoding"
 
 
@@ -92,7 +110,7 @@ def prepare(method: str, endpoint: str, headers: dict[str, str], body: bytes) ->
         return response
     if method != "POST":
         return TrackingResponse(405, {"code": "method_not_allowed", "message": "use POST"}, {"Allow": "POST, OPTIONS"})
-    forced_type = None if endpoint in ("batch", "import") else endpoint
+    forced_type = ENDPOINTS[endpoint]
     source = None
     try:
         received_at = timezone.now()

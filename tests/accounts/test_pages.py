@@ -6,8 +6,8 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 NAV_BY_ROLE = {
-    "admin": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards", "Consent & privacy", "Admin"],
-    "steward": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards", "Consent & privacy", "Admin"],
+    "admin": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards", "Sources", "Consent & privacy", "Admin"],
+    "steward": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards", "Sources", "Consent & privacy", "Admin"],
     "marketer": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards"],
     "analyst": ["Overview", "Profiles", "Segments", "Campaigns", "Dashboards"],
 }

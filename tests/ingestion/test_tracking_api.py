@@ -289,3 +289,19 @@ def test_database_loss_answers_503_with_retry_after_and_stores_nothing(send, sou
     assert response["Retry-After"] == "5"
     assert response.json()["code"] == "unavailable"
     assert Event.objects.count() == 0
+
+
+def test_the_browser_sdk_short_paths_work(client, source):
+    """@segment/analytics-next posts to {apiHost}/t, /i, /p, /s, /g, /a and /b (batched), with
+    the write key in the body and a text/plain content type."""
+    for path, payload in [
+        ("t", {"type": "track", "event": "Clicked", "anonymousId": "a1"}),
+        ("p", {"type": "page", "name": "Home", "anonymousId": "a1"}),
+        ("i", {"type": "identify", "userId": "u1", "anonymousId": "a1"}),
+        ("b", {"batch": [{"type": "track", "event": "Batched", "anonymousId": "a1"}]}),
+    ]:
+        response = client.post(
+            f"/v1/{path}", data=orjson.dumps({**payload, "writeKey": source.write_key}), content_type="text/plain"
+        )
+        assert response.status_code == 200, path
+    assert sorted(Event.objects.values_list("type", flat=True)) == ["identify", "page", "track", "track"]

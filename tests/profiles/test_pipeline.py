@@ -129,6 +129,22 @@ def test_traits_are_last_write_wins_per_key_by_event_time(send, drain):
     assert history == ["enterprise"]
 
 
+def test_context_traits_of_any_event_apply(send, drain):
+    send(
+        "track",
+        {
+            "anonymousId": "a1",
+            "event": "Newsletter Subscribed",
+            "context": {"traits": {"email": "News@Example.com", "city": "Lyon"}, "userAgent": "x" * 500},
+            "timestamp": at(0),
+        },
+    )
+    drain()
+    profile = profile_of("email", "news@example.com")
+    assert profile.traits == {"email": "News@Example.com", "city": "Lyon"}
+    assert profile == profile_of("anonymous_id", "a1")
+
+
 def test_group_traits_are_kept_under_group(send, drain):
     send("group", {"userId": "u1", "groupId": "acme", "traits": {"name": "Acme", "plan": "team"}, "timestamp": at(0)})
     drain()

@@ -11,7 +11,8 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make run`: simulated live events per second (0 = no simulator).
+# `make run`: demo customers loaded on first run, and simulated live events per second (0 = none).
+DEMO_CUSTOMERS ?= 20000
 SIMULATE_RATE ?= 3
 
 # Full-stack services used by `make test` and `make stack` (override to point elsewhere).
@@ -48,9 +49,9 @@ setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	@$(EMBEDDED) $(MANAGE) migrate --noinput -v 0
-	@$(EMBEDDED) $(MANAGE) load_demo_data
+	@$(EMBEDDED) $(MANAGE) load_demo_data --customers $(DEMO_CUSTOMERS)
 	@$(EMBEDDED) SHOAL_BASE_URL=http://$(HOST):$(PORT) $(MANAGE) ensure_demo_user
-	@$(EMBEDDED) HOST=$(HOST) PORT=$(PORT) SIMULATE_RATE=$(SIMULATE_RATE) scripts/run-embedded.sh
+	@$(EMBEDDED) HOST=$(HOST) PORT=$(PORT) SIMULATE_RATE=$(SIMULATE_RATE) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) scripts/run-embedded.sh
 
 test: $(DEV_STAMP)
 	@scripts/ensure-services.sh

@@ -7,44 +7,46 @@ from django.db import connection
 
 from ingestion.models import Event
 
-_COLUMNS = (
-    "source_id",
-    "message_id",
-    "type",
-    "name",
-    "user_id",
-    "anonymous_id",
-    "group_id",
-    "previous_id",
-    "properties",
-    "traits",
-    "context",
-    "timestamp",
-    "original_timestamp",
-    "sent_at",
-    "received_at",
-)
+# Column → PostgreSQL type of its array parameter.
+_COLUMNS = {
+    "source_id": "bigint",
+    "message_id": "text",
+    "type": "text",
+    "name": "text",
+    "user_id": "text",
+    "anonymous_id": "text",
+    "group_id": "text",
+    "previous_id": "text",
+    "properties": "jsonb",
+    "traits": "jsonb",
+    "context": "jsonb",
+    "timestamp": "timestamptz",
+    "original_timestamp": "timestamptz",
+    "sent_at": "timestamptz",
+    "received_at": "timestamptz",
+}
 _JSON = {"properties", "traits", "context"}
-_ROW = "(" + ", ".join("%s::jsonb" if c in _JSON else "%s" for c in _COLUMNS) + ")"
 
 
 def insert_events_returning_keys(rows: list[Event]) -> set[tuple[int, str]]:
-    """One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING the new rows' keys.
+    """INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING RETURNING the new
+    rows' keys: a constant-size statement whatever the batch size (a multi-row VALUES list with
+    thousands of placeholders costs more to build and parse than to execute).
 
     Rows go in (source, message_id) order so that concurrent inserts of overlapping keys take
     their unique-index locks in the same order (no deadlocks)."""
     rows = sorted(rows, key=lambda row: (row.source_id, row.message_id))
-    table = Event._meta.db_table
-    params: list = []
+    columns: dict[str, list] = {name: [] for name in _COLUMNS}
     for row in rows:
-        for column in _COLUMNS:
-            value = getattr(row, column)
-            params.append(orjson.dumps(value).decode() if column in _JSON else value)
+        for name, values in columns.items():
+            value = getattr(row, name)
+            values.append(orjson.dumps(value).decode() if name in _JSON else value)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _COLUMNS.values())
     sql = (
-        f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608 - fixed identifiers only
-        + ", ".join([_ROW] * len(rows))
-        + " ON CONFLICT (source_id, message_id) DO NOTHING RETURNING source_id, message_id"
+        f"INSERT INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed identifiers only
+        f"SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT (source_id, message_id) DO NOTHING RETURNING source_id, message_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, list(columns.values()))
         return {(source_id, message_id) for source_id, message_id in cursor.fetchall()}

@@ -359,6 +359,13 @@ class _Batch:
         for person in new:
             person.profile.updated_at = self.now
         Profile.objects.bulk_create([p.profile for p in new])
+        # A person merged away within this batch was never stored: store it as a merged row so
+        # that every merge leaves its record, wherever the batch boundaries fall.
+        unsaved_losers = [loser for _, loser, *_ in self.merges if not loser.existing]
+        for loser in unsaved_losers:
+            loser.profile.merged_into = loser.live().profile
+            loser.profile.updated_at = self.now
+        Profile.objects.bulk_create([loser.profile for loser in unsaved_losers])
 
         # Merges of stored profiles: re-point what they own to the survivor.
         for survivor, loser, *_ in self.merges:
@@ -373,9 +380,8 @@ class _Batch:
                 ProfileEventDay.objects.filter(profile_id=loser.profile.pk).delete()  # rebuilt for the survivor
         ProfileMerge.objects.bulk_create(
             [
-                ProfileMerge(survivor=s.live().profile, merged=lo.profile, reason=r, event=e, identities_moved=m)
+                ProfileMerge(survivor=s.profile, merged=lo.profile, reason=r, event=e, identities_moved=m)
                 for s, lo, r, e, m in self.merges
-                if lo.existing
             ]
         )
         Identity.objects.bulk_create(

@@ -318,7 +318,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per task run buries everything else (the embedded worker runs beat every few s).
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # --- Shoal --------------------------------------------------------------------------------------

@@ -174,7 +174,8 @@ def _normalize(item, event_type, message_id, received_at, batch_sent_at, batch_c
     notices: list[Notice] = []
     if event_type not in EVENT_TYPES:
         raise Rejected(WarningCode.INVALID_EVENT, f"type must be one of {', '.join(EVENT_TYPES)}; got {event_type!r}")
-    size = len(orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS))
+    dumped = orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
+    size = len(dumped)
     if size > MAX_EVENT_BYTES:
         raise Rejected(WarningCode.EVENT_TOO_LARGE, f"event is {size} bytes; the limit is {MAX_EVENT_BYTES}")
     if _depth(item, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH:
@@ -183,12 +184,15 @@ def _normalize(item, event_type, message_id, received_at, batch_sent_at, batch_c
     if raw_message_id not in (None, "") and len(str(raw_message_id)) > MAX_MESSAGE_ID_LENGTH:
         raise Rejected(WarningCode.INVALID_EVENT, f"messageId is longer than {MAX_MESSAGE_ID_LENGTH} characters")
 
-    cleaned = _strip_nul(item)
-    if cleaned != item:
-        notices.append(
-            Notice(WarningCode.NUL_STRIPPED, "NUL characters were removed from strings", False, message_id, event_type)
-        )
-    item = cleaned
+    if b"\\u0000" in dumped:  # orjson writes U+0000 as \u0000: only then is there anything to strip
+        cleaned = _strip_nul(item)
+        if cleaned != item:
+            notices.append(
+                Notice(
+                    WarningCode.NUL_STRIPPED, "NUL characters were removed from strings", False, message_id, event_type
+                )
+            )
+            item = cleaned
 
     user_id = _identifier(item.get("userId"), "userId")
     anonymous_id = _identifier(item.get("anonymousId"), "anonymousId")

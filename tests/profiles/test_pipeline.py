@@ -86,6 +86,21 @@ def test_alias_merges_two_profiles_and_keeps_a_record(send, drain):
     assert not ProfileEventDay.objects.filter(profile=anonymous).exists()
 
 
+@pytest.mark.parametrize("batches", [1, 3], ids=["one batch", "separate batches"])
+def test_a_merge_leaves_its_record_wherever_the_batch_boundaries_fall(send, drain, batches):
+    send("track", {"anonymousId": "a9", "event": "Product Viewed", "timestamp": at(0)})
+    send("identify", {"userId": "u9", "timestamp": at(1)})
+    send("alias", {"userId": "u9", "previousId": "a9", "timestamp": at(2)})
+    drain(batch_size=1 if batches == 3 else 500)
+    survivor = profile_of("user_id", "u9")
+    merge = ProfileMerge.objects.get()
+    assert (merge.survivor, merge.reason) == (survivor, "alias")
+    assert merge.merged.merged_into == survivor
+    assert profile_of("anonymous_id", "a9") == survivor
+    survivor.refresh_from_db()
+    assert survivor.events_count == 3
+
+
 def test_two_user_ids_never_merge_silently(send, drain):
     send("identify", {"userId": "u1", "anonymousId": "shared-device", "timestamp": at(0)})
     drain()

@@ -1,18 +1,46 @@
 """In-process subscribers to profile changes (the segment engine subscribes here).
 
-`profiles_changed` is called after the batch's transaction commits, with what changed per profile
-("metrics", "trait:<key>", "event:<name>", "merge") and which profiles were merged into which.
+Two moments, with what changed per profile ("metrics", "trait:<key>", "event:<name>", "merge")
+and which profiles were merged into which:
+
+* `profiles_applied(batch)` runs INSIDE the batch's transaction, after the profiles are written:
+  derived state (segment membership and its ledger) commits or rolls back with them.
+* `profiles_changed(changes, merged_away)` runs after the commit: side effects (notifications).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[dict[int, frozenset[str]], dict[int, int]], None]
 _listeners: list[Listener] = []
+_in_transaction: list[Callable] = []
+
+
+@dataclass(frozen=True)
+class AppliedBatch:
+    """What one pipeline batch changed, handed to in-transaction subscribers."""
+
+    changes: dict[int, frozenset[str]]  # profile id → what changed
+    merged_away: dict[int, int]  # merged profile id → survivor id
+    last_event: dict[int, int]  # profile id → id of the latest event applied to it
+    now: datetime
+
+
+def subscribe_in_transaction(listener: Callable[[AppliedBatch], None]) -> None:
+    if listener not in _in_transaction:
+        _in_transaction.append(listener)
+
+
+def profiles_applied(batch: AppliedBatch) -> None:
+    """Errors propagate: the batch rolls back and is retried, nothing half-applied."""
+    for listener in list(_in_transaction):
+        listener(batch)
 
 
 def subscribe(listener: Listener) -> Listener:

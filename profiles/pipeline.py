@@ -433,6 +433,10 @@ class _Batch:
         )
         changes = {p.profile.pk: frozenset(p.touched) for p in live if p.touched}
         merged_away = {lo.profile.pk: s.live().profile.pk for s, lo, *_ in self.merges if lo.existing}
+        last_event = {}
+        for event, person in self.event_person:  # event-time order: the last one wins
+            last_event[person.live().profile.pk] = event.pk
+        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now))
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
             processed=len(self.event_person),

@@ -51,6 +51,18 @@ def _clean_redis():
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools_before_teardown(django_db_setup, django_db_blocker):
+    """Pooled connections (PostgreSQL) would keep the test database busy when it is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
+
+
 @pytest.fixture
 def password():
     return PASSWORD

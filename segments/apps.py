@@ -6,3 +6,9 @@ class SegmentsConfig(AppConfig):
 
     name = "segments"
     verbose_name = "Segments"
+
+    def ready(self):
+        from profiles import hooks
+        from segments import engine
+
+        hooks.subscribe_in_transaction(engine.profiles_applied)

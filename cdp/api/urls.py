@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("profiles.api_urls")),
     path("", include("ingestion.api_urls")),
     path("", include("ingestion.imports.api_urls")),
+    path("", include("segments.api_urls")),
     # Last: an unknown API path answers JSON 404, in DEBUG too.
     re_path(r"^.*$", api_not_found),
 ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0003_imports'),
-        ('profiles', '0002_identity_identity_value_prefix'),
+        ("ingestion", "0003_imports"),
+        ("profiles", "0002_identity_identity_value_prefix"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['source', 'received_at'], name='event_source_received'),
+            model_name="event",
+            index=models.Index(fields=["source", "received_at"], name="event_source_received"),
         ),
     ]

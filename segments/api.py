@@ -1,0 +1,221 @@
+"""REST endpoints for segments (docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import capability_required, has_capability
+from profiles.models import Profile
+from profiles.pagination import KeysetPagination, ProfilePagination
+from profiles.serializers import ProfileListItemSerializer
+from segments import selectors, services
+from segments.rules import RuleError
+from segments.serializers import (
+    ExplainSerializer,
+    ImpactSerializer,
+    MembershipChangeSerializer,
+    PreviewSerializer,
+    RuleSerializer,
+    SegmentPatchSerializer,
+    SegmentSerializer,
+    SegmentVersionSerializer,
+    SegmentWriteSerializer,
+    SizePointSerializer,
+)
+
+TAGS = ["segments"]
+CanView = capability_required("view_segments")
+
+
+def _rule_errors(call):
+    """Run `call`; a malformed rule or bad input becomes a 400 naming the bad node."""
+    try:
+        return call()
+    except RuleError as error:
+        raise ValidationError({"rule": [error.as_dict()]}) from error
+    except ValueError as error:
+        raise ValidationError({"non_field_errors": [str(error)]}) from error
+
+
+def _segment(pk: int, *, include_archived: bool = True):
+    return get_object_or_404(selectors.segment_list(include_archived=include_archived), pk=pk)
+
+
+class SegmentListView(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(
+        responses=SegmentSerializer(many=True),
+        summary="List segments",
+        tags=TAGS,
+        parameters=[OpenApiParameter("archived", bool, description="Include archived segments.")],
+    )
+    def get(self, request):
+        include_archived = request.query_params.get("archived") in ("1", "true")
+        return Response(SegmentSerializer(selectors.segment_list(include_archived=include_archived), many=True).data)
+
+    @extend_schema(
+        request=SegmentWriteSerializer,
+        responses={201: SegmentSerializer},
+        summary="Create a segment",
+        description="Validates the rule (400 with the path of a bad node), then evaluates it in the background.",
+        tags=TAGS,
+    )
+    def post(self, request):
+        if not has_capability(request.user, "manage_segments"):
+            return Response(
+                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
+            )
+        payload = SegmentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        owner = request.user if getattr(request.user, "pk", None) else None
+        segment = _rule_errors(lambda: services.segment_create(owner=owner, **payload.validated_data))
+        return Response(SegmentSerializer(segment).data, status=status.HTTP_201_CREATED)
+
+
+class SegmentDetailView(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(responses=SegmentSerializer, summary="Get a segment", tags=TAGS)
+    def get(self, request, pk: int):
+        return Response(SegmentSerializer(_segment(pk)).data)
+
+    @extend_schema(
+        request=SegmentPatchSerializer,
+        responses=SegmentSerializer,
+        summary="Edit a segment (a new rule makes a new version and a re-evaluation)",
+        tags=TAGS,
+    )
+    def patch(self, request, pk: int):
+        if not has_capability(request.user, "manage_segments"):
+            return Response(
+                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
+            )
+        segment = _segment(pk, include_archived=False)
+        payload = SegmentPatchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = request.user if getattr(request.user, "pk", None) else None
+        segment = _rule_errors(lambda: services.segment_update(segment=segment, user=user, **payload.validated_data))
+        return Response(SegmentSerializer(segment).data)
+
+    @extend_schema(responses=SegmentSerializer, summary="Archive a segment (its members leave it)", tags=TAGS)
+    def delete(self, request, pk: int):
+        if not has_capability(request.user, "manage_segments"):
+            return Response(
+                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
+            )
+        segment = _rule_errors(lambda: services.segment_archive(segment=_segment(pk, include_archived=False)))
+        return Response(SegmentSerializer(segment).data)
+
+
+class PreviewView(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(
+        request=RuleSerializer,
+        responses=PreviewSerializer,
+        summary="Count and sample what a rule selects now",
+        tags=TAGS,
+    )
+    def post(self, request):
+        payload = RuleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = _rule_errors(lambda: selectors.rule_preview(payload.validated_data["rule"]))
+        return Response(PreviewSerializer(result).data)
+
+
+class ImpactView(APIView):
+    permission_classes = [capability_required("manage_segments")]
+
+    @extend_schema(
+        request=RuleSerializer,
+        responses=ImpactSerializer,
+        summary="What saving a new rule would change (+entering, -leaving, samples)",
+        tags=TAGS,
+    )
+    def post(self, request, pk: int):
+        payload = RuleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        segment = _segment(pk, include_archived=False)
+        result = _rule_errors(lambda: selectors.rule_impact(segment, payload.validated_data["rule"]))
+        return Response(ImpactSerializer(result).data)
+
+
+class MembersView(ListAPIView):
+    permission_classes = [CanView]
+    serializer_class = ProfileListItemSerializer
+    pagination_class = ProfilePagination
+
+    @extend_schema(
+        summary="Current members (keyset pagination, most recently seen first)",
+        tags=TAGS,
+        parameters=[OpenApiParameter("at", datetime, description="Members at this moment instead, from the ledger.")],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        segment = _segment(self.kwargs["pk"])
+        at = self.request.query_params.get("at")
+        if at:
+            try:
+                moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError as error:
+                raise ValidationError({"at": ["an ISO-8601 date-time"]}) from error
+            if moment.tzinfo is None:
+                raise ValidationError({"at": ["include a time zone (Z or +hh:mm)"]})
+            return selectors.members_at(segment, moment)
+        return selectors.segment_members(segment)
+
+
+class LedgerPagination(KeysetPagination):
+    field = "at"
+
+
+class HistoryView(ListAPIView):
+    permission_classes = [CanView]
+    serializer_class = MembershipChangeSerializer
+    pagination_class = LedgerPagination
+
+    @extend_schema(summary="The membership ledger: who entered or left, when and why", tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.segment_history(_segment(self.kwargs["pk"]))
+
+
+class SizeView(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(
+        responses=SizePointSerializer(many=True), summary="Size over time (per UTC day, from the ledger)", tags=TAGS
+    )
+    def get(self, request, pk: int):
+        return Response(SizePointSerializer(selectors.size_over_time(_segment(pk)), many=True).data)
+
+
+class VersionsView(APIView):
+    permission_classes = [CanView]
+
+    @extend_schema(responses=SegmentVersionSerializer(many=True), summary="Rule versions, newest first", tags=TAGS)
+    def get(self, request, pk: int):
+        return Response(SegmentVersionSerializer(_segment(pk).versions.select_related("created_by"), many=True).data)
+
+
+class ExplainView(APIView):
+    permission_classes = [capability_required("view_segments", "view_profiles")]
+
+    @extend_schema(responses=ExplainSerializer, summary="Why a profile is (or is not) in a segment", tags=TAGS)
+    def get(self, request, pk: int, profile_id: int):
+        segment = _segment(pk)
+        profile = get_object_or_404(Profile, pk=profile_id)
+        return Response(ExplainSerializer(selectors.segment_explain(segment, profile)).data)

@@ -1,0 +1,106 @@
+"""Segments: a named rule, its versions, current membership and the membership ledger."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Segment(models.Model):
+    """An audience described by a rule (docs/rules.md). Membership is kept current by the
+    engine: fully when the segment is created or its rule edited, incrementally as events arrive."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    class Evaluation(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Evaluating"
+        DONE = "done", "Up to date"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    rule = models.JSONField()
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    evaluation = models.CharField(max_length=16, choices=Evaluation.choices, default=Evaluation.PENDING)
+    evaluation_progress = models.FloatField(default=0.0)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    member_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentVersion(models.Model):
+    """Every rule a segment has had."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    rule = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["segment", "version"], name="segmentversion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id} v{self.version}"
+
+
+class Membership(models.Model):
+    """A profile currently in a segment, since when."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    profile = models.ForeignKey("profiles.Profile", on_delete=models.CASCADE, related_name="memberships")
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "profile"], name="membership_unique")]
+        indexes = [models.Index(fields=["profile"], name="membership_profile")]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} in {self.segment_id}"
+
+
+class MembershipChange(models.Model):
+    """The append-only ledger: a profile entered or left a segment, when, and why."""
+
+    class Cause(models.TextChoices):
+        EVENT = "event", "An event"
+        TIME = "time", "Time passing"
+        RULE_EDIT = "rule_edit", "Rule created or edited"
+        MERGE = "merge", "Profiles merged"
+        ERASURE = "erasure", "Erasure"
+        ARCHIVE = "archive", "Segment archived"
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
+    profile = models.ForeignKey("profiles.Profile", on_delete=models.CASCADE, related_name="membership_changes")
+    entered = models.BooleanField(help_text="True: entered; false: exited.")
+    at = models.DateTimeField()
+    cause = models.CharField(max_length=16, choices=Cause.choices)
+    event = models.ForeignKey("ingestion.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.PositiveIntegerField(help_text="The segment's rule version that decided.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["segment", "at"], name="mchange_segment_at"),
+            models.Index(fields=["profile", "at"], name="mchange_profile_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} {'entered' if self.entered else 'left'} {self.segment_id} ({self.cause})"

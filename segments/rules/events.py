@@ -1,0 +1,202 @@
+"""Event conditions: which events match (name, window, property filters) and what is counted or
+aggregated — the Python form over a profile's event records and the SQL form over the `events`
+table, side by side. Counts and aggregates are then compared by the operator table.
+
+* Names are those of the daily rollups: `track` events by name; `page` / `screen` calls as
+  "Page Viewed" / "Screen Viewed" (segments.constants.VIEW_EVENT_NAMES).
+* Only events that happened by `now` count (timestamp <= now), so evaluating at a past moment
+  ignores later events. `last` windows are [now - duration, now]; absolute windows are
+  [after, before) (after included, before excluded).
+* Default count: at least once. `{"op": "eq", "value": 0}`: never (in the window).
+* Aggregates read the numbers of a property (numeric strings too; anything else is skipped),
+  each rounded to 4 decimal places. sum over no values is 0; avg, min and max over no values are
+  missing, so every positive comparison with them is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
+
+from segments.constants import AGGREGATE_DECIMALS, TRACK_EVENT_TYPE, VIEW_EVENT_NAMES
+from segments.rules.operands import LOOKUPS, JsonReading, JsonSubject, NumberReading, Subject
+from segments.rules.operators import condition, holds
+from segments.rules.sql_expressions import AggregateCheck, CountAll, Num, Rendered, number_param
+from segments.rules.tree import Comparison, EventCondition
+from segments.rules.values import AGGREGATE_SCALE, JsonRef, Sql, aggregate_value, join, json_at, number_sql, sql
+
+AT_LEAST_ONCE = Comparison("gte", Fraction(1), raw=1)
+
+
+def event_name(event_type: str, name: str) -> str:
+    """The name an event condition knows a stored event by ("" for identify, group, alias…)."""
+    if event_type == TRACK_EVENT_TYPE:
+        return name
+    return VIEW_EVENT_NAMES.get(event_type, "")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event of a profile, as the Python target sees it."""
+
+    name: str  # event_name(type, name)
+    timestamp: datetime
+    properties: dict
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """What an event condition needs to know about a profile's events: how many match, and the
+    aggregated property's values among them (rounded; only when the condition aggregates)."""
+
+    count: int
+    values: tuple[Fraction, ...] = ()
+
+
+# --- Python form ------------------------------------------------------------------------------------
+
+
+def record_matches(node: EventCondition, record: EventRecord, now: datetime) -> bool:
+    if record.name != node.name or record.timestamp > now:
+        return False
+    window = node.window
+    if window is not None:
+        if window.last is not None and record.timestamp < now - window.last:
+            return False
+        if window.after is not None and record.timestamp < window.after:
+            return False
+        if window.before is not None and record.timestamp >= window.before:
+            return False
+    return all(holds(JsonReading(json_at(record.properties, f.path)), f.comparison, now) for f in node.where)
+
+
+def summarize_records(node: EventCondition, records: Iterable[EventRecord], now: datetime) -> EventSummary:
+    matching = [record for record in records if record_matches(node, record, now)]
+    values: tuple[Fraction, ...] = ()
+    if node.aggregate is not None:
+        read = (aggregate_value(json_at(record.properties, node.aggregate.path)) for record in matching)
+        values = tuple(value for value in read if value is not None)
+    return EventSummary(len(matching), values)
+
+
+def event_outcome(node: EventCondition, summary: EventSummary, now: datetime) -> tuple[bool, dict]:
+    """Whether the condition holds given the summary, and what was seen (for explanations)."""
+    if node.aggregate is None:
+        comparison = node.count or AT_LEAST_ONCE
+        return holds(NumberReading(Fraction(summary.count)), comparison, now), {"count": summary.count}
+    fn, values = node.aggregate.fn, summary.values
+    if fn == "sum":
+        result = sum(values, Fraction(0))
+    elif not values:
+        result = None
+    elif fn == "avg":
+        result = sum(values, Fraction(0)) / len(values)
+    else:
+        result = min(values) if fn == "min" else max(values)
+    seen = {"count": summary.count, "values": len(values), fn: None if result is None else float(result)}
+    return holds(NumberReading(result), node.aggregate.comparison, now), seen
+
+
+# --- SQL form ---------------------------------------------------------------------------------------
+
+
+class CountSubject(Subject):
+    """How many events match: EXISTS / NOT EXISTS for "at least once" / "never", else a count."""
+
+    def __init__(self, events: QuerySet):
+        self.events = events
+
+    def number(self, comparisons):
+        if comparisons in ([(">=", 1)], [(">", 0)]):
+            return Q(Exists(self.events))
+        if comparisons in ([("=", 0)], [("<", 1)], [("<=", 0)]):
+            return ~Q(Exists(self.events))
+        counted = Subquery(self.events.annotate(n=CountAll()).values("n"))
+        result = Q()
+        for op, bound in comparisons:
+            result &= Q(LOOKUPS[op](counted, Num(bound)))
+        return result
+
+
+@dataclass(frozen=True)
+class AggregateValue:
+    """One event's value of the aggregated property: a number rounded to AGGREGATE_DECIMALS places
+    (on SQLite scaled to an integer number of 1/10000, so sums are exact), or NULL."""
+
+    path: tuple[str, ...]
+
+    def render(self, vendor: str, properties: Sql) -> Sql:
+        number = number_sql(JsonRef(vendor, properties, self.path))
+        if vendor == "postgresql":
+            return sql(f"round({{}}, {AGGREGATE_DECIMALS})", number)
+        return sql(f"ROUND({{}} * {AGGREGATE_SCALE})", number)
+
+
+@dataclass(frozen=True)
+class AggregateTest:
+    """fn(values) op bound. Sum over no values is 0; avg, min and max over no values are NULL."""
+
+    fn: str
+    comparisons: tuple
+
+    def render(self, vendor: str, value: Sql) -> Sql:
+        scale = 1 if vendor == "postgresql" else AGGREGATE_SCALE
+        parts = [sql("COUNT({}) > 0", value)] if self.fn == "avg" else []
+        for op, bound in self.comparisons:
+            param = number_param(vendor, bound * scale)
+            if self.fn == "sum":
+                parts.append(sql(f"COALESCE(SUM({{}}), 0) {op} {{}}", value, param))
+            elif self.fn == "avg":  # avg op b  <=>  sum op b * n  (n > 0): no division, exact
+                parts.append(sql(f"SUM({{}}) {op} {{}} * COUNT({{}})", value, param, value))
+            else:
+                parts.append(sql(f"{self.fn.upper()}({{}}) {op} {{}}", value, param))
+        return join(" AND ", parts)
+
+
+class AggregateSubject(Subject):
+    def __init__(self, events: QuerySet, fn: str, path: tuple[str, ...]):
+        self.events, self.fn, self.path = events, fn, path
+
+    def number(self, comparisons):
+        value = Rendered(("properties",), AggregateValue(self.path), output_field=DecimalField())
+        values = Subquery(self.events.annotate(v=value).values("v"))
+        return Q(AggregateCheck(values, AggregateTest(self.fn, tuple(comparisons))))
+
+
+def events_q(node: EventCondition, now: datetime) -> Q:
+    """The events (rows of ingestion.Event) the condition looks at, for any profile."""
+    named = Q(type=TRACK_EVENT_TYPE, name=node.name)
+    for event_type, view_name in VIEW_EVENT_NAMES.items():
+        if node.name == view_name:
+            named |= Q(type=event_type)
+    result = named & Q(timestamp__lte=now)
+    window = node.window
+    if window is not None:
+        if window.last is not None:
+            result &= Q(timestamp__gte=now - window.last)
+        if window.after is not None:
+            result &= Q(timestamp__gte=window.after)
+        if window.before is not None:
+            result &= Q(timestamp__lt=window.before)
+    for f in node.where:
+        result &= condition(JsonSubject("properties", f.path), f.comparison, now)
+    return result
+
+
+def profile_events(node: EventCondition, now: datetime) -> QuerySet:
+    """The matching events of the profile of the outer query (Profile), for a subquery."""
+    from ingestion.models import Event
+
+    return Event.objects.filter(profile=OuterRef("pk")).filter(events_q(node, now))
+
+
+def event_condition_q(node: EventCondition, now: datetime) -> Q:
+    events = profile_events(node, now)
+    if node.aggregate is None:
+        return condition(CountSubject(events), node.count or AT_LEAST_ONCE, now)
+    subject = AggregateSubject(events, node.aggregate.fn, node.aggregate.path)
+    return condition(subject, node.aggregate.comparison, now)

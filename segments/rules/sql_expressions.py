@@ -1,0 +1,158 @@
+"""Small Django expressions the SQL target is built from: conditions rendered per database, a
+NULL-safe NOT, boolean constants and number literals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Protocol
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db.models import BooleanField, DecimalField, Exists, Expression, F, IntegerField, Q, Subquery
+
+from segments.rules.values import Sql
+
+
+class Test(Protocol):
+    """What a Rendered condition renders: hashable (it is part of the expression's identity)."""
+
+    def render(self, vendor: str, *columns: Sql) -> Sql: ...
+
+
+class Rendered(Expression):
+    """A boolean condition over some columns of the current row, rendered for the database in use
+    by `test.render(vendor, *compiled_columns)`. Columns resolve like F() (so table aliases in
+    subqueries are right)."""
+
+    def __init__(self, columns: tuple[str, ...], test: Test, output_field=None):
+        super().__init__(output_field=output_field or BooleanField())
+        self.columns = [F(name) for name in columns]
+        self.test = test
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        compiled = []
+        for column in self.columns:
+            text, params = compiler.compile(column)
+            if params:  # a plain column never has parameters
+                raise ValueError("Rendered expects plain columns")
+            compiled.append(Sql(text))
+        rendered = self.test.render(connection.vendor, *compiled)
+        return f"({rendered.text})", list(rendered.params)
+
+
+class AggregateCheck(Expression):
+    """A condition on an aggregate of per-event values: `(SELECT <test over "v"> FROM (<values>)
+    AS aggregated)`, where `values` is a subquery selecting one column "v" per matching event.
+    Aggregating without GROUP BY always yields one row, so the result is true, false or NULL."""
+
+    def __init__(self, values: Subquery, test: Test):
+        super().__init__(output_field=BooleanField())
+        self.values = values
+        self.test = test
+
+    def get_source_expressions(self):
+        return [self.values]
+
+    def set_source_expressions(self, exprs):
+        (self.values,) = exprs
+
+    def as_sql(self, compiler, connection):
+        values_sql, values_params = compiler.compile(self.values)
+        check = self.test.render(connection.vendor, Sql('aggregated."v"'))
+        # Both parts are SQL built from compiled expressions; values travel as parameters.
+        return f"(SELECT {check.text} FROM {values_sql} AS aggregated)", [*check.params, *values_params]  # noqa: S608
+
+
+class NullSafeNot(Expression):
+    """NOT for conditions that may be NULL (a missing JSON key compares as NULL): NULL counts as
+    false, so its negation is true. A subquery EXISTS is never NULL and stays a plain NOT EXISTS."""
+
+    def __init__(self, condition: Q | Expression):
+        super().__init__(output_field=BooleanField())
+        self.condition = condition
+
+    def get_source_expressions(self):
+        return [self.condition]
+
+    def set_source_expressions(self, exprs):
+        (self.condition,) = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.condition = self.condition.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        try:
+            text, params = compiler.compile(self.condition)
+        except EmptyResultSet:  # the condition matches nothing: its negation matches everything
+            return "TRUE", []
+        except FullResultSet:
+            return "FALSE", []
+        if isinstance(self.condition, Exists):
+            return f"NOT {text}", params
+        return f"NOT COALESCE({text}, FALSE)", params
+
+
+class Constant(Expression):
+    """TRUE or FALSE (a condition decided without looking at the row)."""
+
+    def __init__(self, value: bool):
+        super().__init__(output_field=BooleanField())
+        self.value = value
+
+    def as_sql(self, compiler, connection):
+        return ("TRUE" if self.value else "FALSE"), []
+
+
+class Num(Expression):
+    """A number from a rule: an integer when it is one; otherwise an exact numeric on PostgreSQL
+    and a double on SQLite (whose arithmetic is in doubles, and which would compare a decimal
+    string parameter as text)."""
+
+    def __init__(self, value: Fraction):
+        super().__init__(output_field=DecimalField())
+        self.value = value
+
+    def as_sql(self, compiler, connection):
+        return "%s", [number_param(connection.vendor, self.value)]
+
+
+class CountAll(Expression):
+    """COUNT(*) as a plain expression: a scalar count subquery without GROUP BY."""
+
+    def __init__(self):
+        super().__init__(output_field=IntegerField())
+
+    def as_sql(self, compiler, connection):
+        return "COUNT(*)", []
+
+
+def number_param(vendor: str, value: Fraction) -> object:
+    if value.denominator == 1:
+        return int(value)
+    if vendor == "postgresql":
+        return Decimal(value.numerator) / Decimal(value.denominator)  # exact for rule numbers
+    return float(value)
+
+
+def true() -> Q:
+    return Q(Constant(True))
+
+
+def false() -> Q:
+    return Q(Constant(False))
+
+
+def negate(condition: Q) -> Q:
+    """NOT, with NULL counting as false (see NullSafeNot)."""
+    if len(condition.children) == 1 and isinstance(condition.children[0], Exists):
+        exists = condition.children[0]
+        return Q(exists) if condition.negated else ~Q(exists)  # EXISTS is never NULL
+    return Q(NullSafeNot(condition))

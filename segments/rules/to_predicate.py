@@ -1,0 +1,129 @@
+"""Rule -> predicate(state, now) -> bool over one profile's in-memory state (the incremental
+path). Every comparison goes through the operator table (operators.holds); `now` is always given.
+
+    predicate = compile_predicate(parse(rule_json), segment_member=..., consent_granted=...)
+    predicate(state_for_profile(profile), now)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from segments.rules.errors import ResolverMissing
+from segments.rules.events import event_outcome
+from segments.rules.operands import JsonReading, metric_reading
+from segments.rules.operators import holds
+from segments.rules.state import ProfileState
+from segments.rules.tree import (
+    AllOf,
+    AnyOf,
+    Condition,
+    ConsentCondition,
+    EventCondition,
+    MetricCondition,
+    Not,
+    Rule,
+    SegmentCondition,
+    TraitCondition,
+)
+from segments.rules.values import json_at
+
+SegmentMember = Callable[[ProfileState, int], bool]
+ConsentGranted = Callable[[ProfileState, str], bool]
+# A compiled condition: (state, now) -> (holds, what was seen).
+Leaf = Callable[[ProfileState, datetime], tuple[bool, object]]
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """How segment and consent conditions are answered (the caller owns that data):
+    segment_member(state, segment_id) and consent_granted(state, purpose)."""
+
+    segment_member: SegmentMember | None = None
+    consent_granted: ConsentGranted | None = None
+
+
+def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
+    """One condition as a function of (state, now): shared by the predicate and by explain."""
+    if isinstance(node, TraitCondition):
+
+        def trait(state: ProfileState, now: datetime):
+            reading = JsonReading(json_at(state.traits, node.path))
+            return holds(reading, node.comparison, now), reading.seen
+
+        return trait
+    if isinstance(node, MetricCondition):
+
+        def metric(state: ProfileState, now: datetime):
+            reading = metric_reading(node.metric, state.metrics, now)
+            return holds(reading, node.comparison, now), reading.seen
+
+        return metric
+    if isinstance(node, EventCondition):
+
+        def event(state: ProfileState, now: datetime):
+            return event_outcome(node, state.events.summarize(node, now), now)
+
+        return event
+    if isinstance(node, SegmentCondition):
+        member = resolvers.segment_member
+        if member is None:
+            raise ResolverMissing(f"{node.at}: segment conditions need a segment_member resolver")
+
+        def segment(state: ProfileState, now: datetime):
+            seen = bool(member(state, node.segment_id))
+            return seen is node.member, seen
+
+        return segment
+    if isinstance(node, ConsentCondition):
+        granted = resolvers.consent_granted
+        if granted is None:
+            raise ResolverMissing(f"{node.at}: consent conditions need a consent_granted resolver")
+
+        def consent(state: ProfileState, now: datetime):
+            seen = bool(granted(state, node.purpose))
+            return seen is node.granted, seen
+
+        return consent
+    raise TypeError(f"not a condition: {node!r}")
+
+
+def _compile(node: Rule, resolvers: Resolvers) -> Callable[[ProfileState, datetime], bool]:
+    if isinstance(node, AllOf):
+        children = [_compile(child, resolvers) for child in node.children]
+        return lambda state, now: all(child(state, now) for child in children)
+    if isinstance(node, AnyOf):
+        children = [_compile(child, resolvers) for child in node.children]
+        return lambda state, now: any(child(state, now) for child in children)
+    if isinstance(node, Not):
+        child = _compile(node.child, resolvers)
+        return lambda state, now: not child(state, now)
+    leaf = compile_leaf(node, resolvers)
+    return lambda state, now: leaf(state, now)[0]
+
+
+class Predicate:
+    """predicate(state, now) -> whether the profile is in the segment at `now`."""
+
+    def __init__(self, rule: Rule, resolvers: Resolvers):
+        self.rule = rule
+        self._evaluate = _compile(rule, resolvers)
+
+    def __call__(self, state: ProfileState, now: datetime) -> bool:
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime (UTC)")
+        if state.merged:  # merged profiles are never members
+            return False
+        return self._evaluate(state, now)
+
+
+def compile_predicate(
+    rule: Rule,
+    *,
+    segment_member: SegmentMember | None = None,
+    consent_granted: ConsentGranted | None = None,
+) -> Predicate:
+    """Compile once (per segment version), call for many profiles and moments."""
+    return Predicate(rule, Resolvers(segment_member, consent_granted))

@@ -1,0 +1,25 @@
+SELECT "profiles_profile"."id" AS "pk"
+FROM "profiles_profile"
+WHERE ("profiles_profile"."merged_into_id" IS NULL
+       AND
+         (SELECT COUNT(*) AS "n"
+          FROM "ingestion_event" U0
+          WHERE (U0."profile_id" = ("profiles_profile"."id")
+                 AND U0."name" = 'Checkout Started'
+                 AND U0."type" = 'track'
+                 AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
+                 AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz)) >= (2)
+       AND NOT (EXISTS
+                  (SELECT 1 AS "a"
+                   FROM "ingestion_event" U0
+                   WHERE (U0."profile_id" = ("profiles_profile"."id")
+                          AND U0."name" = 'Order Completed'
+                          AND U0."type" = 'track'
+                          AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
+                          AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz)
+                   LIMIT 1))
+       AND (NOT COALESCE(((("profiles_profile"."traits" -> 'plan') = '"premium"'::jsonb)), FALSE)
+            OR "profiles_profile"."id" IN
+              (SELECT U0."id" AS "pk"
+               FROM "profiles_profile" U0
+               WHERE (U0."traits" -> 'segment') = '4'::jsonb)))

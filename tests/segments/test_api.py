@@ -1,0 +1,126 @@
+import pytest
+
+from profiles.models import Identity
+from segments.engine import evaluate_segment
+from segments.models import Segment
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
+
+PRO = {"trait": "plan", "op": "eq", "value": "pro"}
+
+
+@pytest.fixture
+def people(send, drain):
+    for user, plan, orders in [("u1", "pro", 2), ("u2", "free", 0), ("u3", "pro", 0)]:
+        send("identify", {"userId": user, "traits": {"plan": plan}})
+        for _ in range(orders):
+            send("track", {"userId": user, "event": "Order Completed", "properties": {"revenue": 10}})
+    drain()
+    return {u: Identity.objects.get(kind="user_id", value=u).profile_id for u in ("u1", "u2", "u3")}
+
+
+def test_marketer_creates_a_segment_and_reads_its_members_history_and_explanation(api_key_client, people):
+    client = api_key_client("marketer")
+    created = client.post("/api/v1/segments/", {"name": "Pro plan", "rule": PRO}, format="json")
+    assert created.status_code == 201
+    segment_id = created.json()["id"]
+    assert created.json()["version"] == 1
+    evaluate_segment(segment_id)  # what the background job does
+
+    members = client.get(f"/api/v1/segments/{segment_id}/members/").json()
+    assert {m["id"] for m in members["results"]} == {people["u1"], people["u3"]}
+    history = client.get(f"/api/v1/segments/{segment_id}/history/").json()["results"]
+    assert {(h["profile_id"], h["change"], h["cause"]) for h in history} == {
+        (people["u1"], "entered", "rule_edit"),
+        (people["u3"], "entered", "rule_edit"),
+    }
+    size = client.get(f"/api/v1/segments/{segment_id}/size/").json()
+    assert size[-1]["size"] == 2
+
+    why = client.get(f"/api/v1/segments/{segment_id}/explain/{people['u1']}/").json()
+    assert why["member"] is True
+    assert why["explanation"]["result"] is True
+    assert why["last_change"]["cause"] == "rule_edit"
+    why_not = client.get(f"/api/v1/segments/{segment_id}/explain/{people['u2']}/").json()
+    assert why_not["member"] is False and why_not["explanation"]["result"] is False
+
+
+def test_preview_counts_and_samples_what_a_rule_selects(api_key_client, people):
+    response = api_key_client("analyst").post(
+        "/api/v1/segments/preview/",
+        {"rule": {"event": "Order Completed", "count": {"op": "gte", "value": 2}}},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1
+    assert [p["id"] for p in body["sample"]] == [people["u1"]]
+
+
+def test_impact_preview_before_an_edit(api_key_client, people):
+    client = api_key_client("marketer")
+    segment_id = client.post("/api/v1/segments/", {"name": "Pro plan", "rule": PRO}, format="json").json()["id"]
+    evaluate_segment(segment_id)
+    impact = client.post(
+        f"/api/v1/segments/{segment_id}/impact/",
+        {"rule": {"trait": "plan", "op": "eq", "value": "free"}},
+        format="json",
+    ).json()
+    assert (impact["entering"], impact["leaving"]) == (1, 2)
+    assert [p["id"] for p in impact["entering_sample"]] == [people["u2"]]
+    edited = client.patch(
+        f"/api/v1/segments/{segment_id}/", {"rule": {"trait": "plan", "op": "eq", "value": "free"}}, format="json"
+    )
+    assert edited.json()["version"] == 2
+    assert [v["version"] for v in client.get(f"/api/v1/segments/{segment_id}/versions/").json()] == [2, 1]
+
+
+def test_a_malformed_rule_is_a_400_naming_the_node_and_saves_nothing(api_key_client):
+    client = api_key_client("marketer")
+    response = client.post(
+        "/api/v1/segments/",
+        {"name": "Bad", "rule": {"any": [PRO, {"metric": "nonsense", "op": "gt", "value": 1}]}},
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["details"]["rule"][0]
+    assert error["path"].startswith("$.any[1]")
+    assert not Segment.objects.exists()
+    preview = client.post("/api/v1/segments/preview/", {"rule": {}}, format="json")
+    assert preview.status_code == 400
+
+
+def test_members_at_a_past_moment_come_from_the_ledger(api_key_client, people, send, drain):
+    from django.utils import timezone
+
+    client = api_key_client("marketer")
+    segment_id = client.post("/api/v1/segments/", {"name": "Pro plan", "rule": PRO}, format="json").json()["id"]
+    evaluate_segment(segment_id)
+    before_downgrade = timezone.now()
+    send("identify", {"userId": "u1", "traits": {"plan": "free"}})
+    drain()
+    now = {m["id"] for m in client.get(f"/api/v1/segments/{segment_id}/members/").json()["results"]}
+    then = {
+        m["id"]
+        for m in client.get(f"/api/v1/segments/{segment_id}/members/", {"at": before_downgrade.isoformat()}).json()[
+            "results"
+        ]
+    }
+    assert now == {people["u3"]}
+    assert then == {people["u1"], people["u3"]}
+
+
+def test_permissions(api_key_client, api_client, people):
+    assert api_client.get("/api/v1/segments/").status_code == 401
+    analyst = api_key_client("analyst")
+    assert analyst.get("/api/v1/segments/").status_code == 200
+    assert analyst.post("/api/v1/segments/", {"name": "x", "rule": PRO}, format="json").status_code == 403
+    marketer = api_key_client("marketer")
+    segment_id = marketer.post("/api/v1/segments/", {"name": "x", "rule": PRO}, format="json").json()["id"]
+    assert analyst.delete(f"/api/v1/segments/{segment_id}/").status_code == 403
+    assert analyst.post(f"/api/v1/segments/{segment_id}/impact/", {"rule": PRO}, format="json").status_code == 403
+    assert marketer.get("/api/v1/segments/9999/").status_code == 404
+    archived = marketer.delete(f"/api/v1/segments/{segment_id}/")
+    assert archived.json()["status"] == "archived"
+    assert [s["id"] for s in marketer.get("/api/v1/segments/").json()] == []
+    assert [s["id"] for s in marketer.get("/api/v1/segments/", {"archived": "true"}).json()] == [segment_id]

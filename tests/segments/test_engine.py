@@ -1,0 +1,147 @@
+"""Segment membership: full evaluation, incremental evaluation inside event batches, cascades
+in dependency order, merges, and the ledger that explains every change."""
+
+import pytest
+
+from ingestion.models import Event
+from profiles.models import Identity
+from segments.engine import evaluate_segment
+from segments.models import Membership, MembershipChange, Segment
+from segments.rules import RuleError
+from segments.services import segment_archive, segment_create, segment_update
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
+
+PRO = {"trait": "plan", "op": "eq", "value": "pro"}
+
+
+def profile_id(user_id: str) -> int:
+    return Identity.objects.get(kind="user_id", value=user_id).profile_id
+
+
+def members(segment: Segment) -> set[int]:
+    return set(Membership.objects.filter(segment=segment).values_list("profile_id", flat=True))
+
+
+def test_full_evaluation_on_create_writes_members_and_the_ledger(send, drain):
+    for user, plan in [("u1", "pro"), ("u2", "free"), ("u3", "pro")]:
+        send("identify", {"userId": user, "traits": {"plan": plan}})
+    drain()
+    segment = segment_create(name="Pro plan", rule=PRO)
+    assert evaluate_segment(segment.pk) == 2
+    assert members(segment) == {profile_id("u1"), profile_id("u3")}
+    segment.refresh_from_db()
+    assert (segment.member_count, segment.evaluation) == (2, "done")
+    assert set(MembershipChange.objects.values_list("cause", "entered", "version")) == {("rule_edit", True, 1)}
+
+
+def test_events_move_people_in_and_out_within_their_batch(send, drain):
+    segment = segment_create(name="Pro plan", rule=PRO)
+    evaluate_segment(segment.pk)
+    send("identify", {"userId": "u1", "traits": {"plan": "pro"}, "messageId": "upgrade"})
+    drain()
+    assert members(segment) == {profile_id("u1")}
+    entered = MembershipChange.objects.get(entered=True)
+    assert (entered.cause, entered.event_id) == ("event", Event.objects.get(message_id="upgrade").pk)
+
+    send("identify", {"userId": "u1", "traits": {"plan": "free"}, "messageId": "downgrade"})
+    drain()
+    assert members(segment) == set()
+    exited = MembershipChange.objects.get(entered=False)
+    assert exited.event_id == Event.objects.get(message_id="downgrade").pk
+    segment.refresh_from_db()
+    assert segment.member_count == 0
+
+
+def test_segment_of_segment_cascades_in_dependency_order(send, drain):
+    pro = segment_create(name="Pro plan", rule=PRO)
+    buyers = segment_create(
+        name="Pro buyers",
+        rule={"all": [{"segment": pro.pk, "member": True}, {"event": "Order Completed"}]},
+    )
+    for segment in (pro, buyers):
+        evaluate_segment(segment.pk)
+    # One batch: the profile becomes pro AND buys; the second segment must see the first's change.
+    send(
+        "batch",
+        {
+            "batch": [
+                {"type": "identify", "userId": "u1", "traits": {"plan": "pro"}},
+                {"type": "track", "userId": "u1", "event": "Order Completed", "properties": {"revenue": 5}},
+            ]
+        },
+    )
+    drain()
+    assert members(pro) == members(buyers) == {profile_id("u1")}
+
+
+def test_incremental_membership_agrees_with_full_evaluation(send, drain):
+    from tests.profiles.test_pipeline import _history
+
+    rules = [
+        PRO,
+        {"event": "Order Completed", "count": {"op": "gte", "value": 2}},
+        {"any": [{"metric": "orders_count", "op": "eq", "value": 0}, {"not": PRO}]},
+    ]
+    segments = [segment_create(name=f"s{i}", rule=rule) for i, rule in enumerate(rules)]
+    for segment in segments:
+        evaluate_segment(segment.pk)
+    send("batch", {"batch": _history(n_people=25, per_person=10)})
+    drain(batch_size=17)
+    incremental = {segment.pk: members(segment) for segment in segments}
+    for segment in segments:
+        evaluate_segment(segment.pk)  # the SQL target over everyone now
+        assert members(segment) == incremental[segment.pk], segment.name
+    assert not MembershipChange.objects.filter(cause="rule_edit").exclude(version=1).exists()
+
+
+def test_a_merged_profile_leaves_its_segments(send, drain):
+    segment = segment_create(name="Browsers", rule={"event": "Product Viewed"})
+    evaluate_segment(segment.pk)
+    send("track", {"anonymousId": "a1", "event": "Product Viewed"})
+    send("identify", {"userId": "u1"})
+    drain()
+    anonymous = Identity.objects.get(kind="anonymous_id", value="a1").profile_id
+    assert members(segment) == {anonymous}
+    send("alias", {"userId": "u1", "previousId": "a1"})
+    drain()
+    survivor = profile_id("u1")
+    assert members(segment) == {survivor}
+    causes = set(
+        MembershipChange.objects.filter(profile_id__in=[anonymous, survivor]).values_list(
+            "profile_id", "entered", "cause"
+        )
+    )
+    assert (anonymous, False, "merge") in causes
+    assert (survivor, True, "merge") in causes
+
+
+def test_malformed_rules_and_cycles_are_refused_with_a_path():
+    with pytest.raises(RuleError) as error:
+        segment_create(name="bad", rule={"all": [PRO, {"trait": "plan", "op": "wobbles", "value": 1}]})
+    assert error.value.path.startswith("$.all[1]")
+    with pytest.raises(RuleError, match="segment 999 does not exist"):
+        segment_create(name="ghost", rule={"segment": 999, "member": True})
+    first = segment_create(name="first", rule=PRO)
+    second = segment_create(name="second", rule={"segment": first.pk, "member": True})
+    with pytest.raises(RuleError, match="loop"):
+        segment_update(segment=first, rule={"segment": second.pk, "member": False})
+    assert Segment.objects.get(pk=first.pk).version == 1
+
+
+def test_editing_a_rule_makes_a_version_and_archiving_empties_the_segment(send, drain):
+    send("identify", {"userId": "u1", "traits": {"plan": "pro"}})
+    drain()
+    segment = segment_create(name="Pro plan", rule=PRO)
+    evaluate_segment(segment.pk)
+    segment = segment_update(segment=segment, rule={"trait": "plan", "op": "eq", "value": "free"})
+    assert segment.version == 2
+    evaluate_segment(segment.pk)
+    assert members(segment) == set()
+    assert MembershipChange.objects.filter(entered=False, version=2, cause="rule_edit").count() == 1
+    assert list(segment.versions.values_list("version", flat=True)) == [2, 1]
+    segment = segment_update(segment=segment, rule=PRO)
+    evaluate_segment(segment.pk)
+    segment_archive(segment=segment)
+    assert members(segment) == set()
+    assert MembershipChange.objects.filter(cause="archive").count() == 1

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from cdp.admin import ReadOnlyAdmin
 from ingestion.models import Event, IngestionWarning, Source
 from ingestion.services import source_update
 
@@ -22,21 +23,12 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "type", "name", "user_id", "anonymous_id", "source", "processed_at"]
     list_filter = ["type", "source"]
     search_fields = ["message_id", "user_id", "anonymous_id", "name"]
     show_full_result_count = False
     list_select_related = ["source"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IngestionWarning)

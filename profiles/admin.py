@@ -2,21 +2,9 @@
 
 from django.contrib import admin
 
+from cdp.admin import ReadOnlyAdmin
 from profiles.models import IdentityConflict, Profile, ProfileMerge, ProfileSettings
 from profiles.services import profile_settings_update
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Profiles are written by the event pipeline only; the console shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Profile)

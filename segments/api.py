@@ -7,7 +7,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,6 +45,12 @@ def _rule_errors(call):
         raise ValidationError({"non_field_errors": [str(error)]}) from error
 
 
+def _require_manage(request) -> None:
+    """Reading is enough for GET; writes on the same URL need manage_segments."""
+    if not has_capability(request.user, "manage_segments"):
+        raise PermissionDenied("This needs the capability: manage_segments.")
+
+
 def _segment(pk: int, *, include_archived: bool = True):
     return get_object_or_404(selectors.segment_list(include_archived=include_archived), pk=pk)
 
@@ -70,10 +76,7 @@ class SegmentListView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        if not has_capability(request.user, "manage_segments"):
-            return Response(
-                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
-            )
+        _require_manage(request)
         payload = SegmentWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         owner = request.user if getattr(request.user, "pk", None) else None
@@ -95,10 +98,7 @@ class SegmentDetailView(APIView):
         tags=TAGS,
     )
     def patch(self, request, pk: int):
-        if not has_capability(request.user, "manage_segments"):
-            return Response(
-                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
-            )
+        _require_manage(request)
         segment = _segment(pk, include_archived=False)
         payload = SegmentPatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -108,10 +108,7 @@ class SegmentDetailView(APIView):
 
     @extend_schema(responses=SegmentSerializer, summary="Archive a segment (its members leave it)", tags=TAGS)
     def delete(self, request, pk: int):
-        if not has_capability(request.user, "manage_segments"):
-            return Response(
-                {"code": "permission_denied", "message": "This needs the capability: manage_segments."}, status=403
-            )
+        _require_manage(request)
         segment = _rule_errors(lambda: services.segment_archive(segment=_segment(pk, include_archived=False)))
         return Response(SegmentSerializer(segment).data)
 

@@ -4,7 +4,7 @@ schedule (there is no Celery broker)."""
 import pytest
 
 from profiles.models import Identity
-from tests.ingestion.test_end_to_end import wait_until
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,6 @@
 """Ingestion end to end: the official Segment SDK against the live server, the real Celery
 worker answering the doorbell, the sweeper, and deduplication under concurrent requests."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
@@ -10,15 +9,7 @@ import urllib3
 
 from ingestion.models import Event
 from profiles.models import Identity
-
-
-def wait_until(predicate, timeout=60.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+from tests.helpers import wait_until
 
 
 @pytest.mark.embedded

@@ -1,8 +1,6 @@
 """CSV import pages, REST API and permissions, and the background work through a real Celery
 worker (full stack)."""
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -15,6 +13,7 @@ from ingestion.imports.services import import_job_create, import_job_request_che
 from ingestion.models import Event
 from profiles.models import Identity
 from profiles.settings import forget_profile_config
+from tests.helpers import wait_until
 
 CSV = b"Email,Customer ID,Plan,Age\nana@example.com,c-1,pro,34\nfoo,c-2,free,29\nbob@example.com,c-3,team,41\n"
 
@@ -28,15 +27,6 @@ def _fresh_profile_config():
 
 def csv_file(data: bytes = CSV, name: str = "crm.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="text/csv")
-
-
-def wait_until(predicate, timeout=60.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -222,13 +222,36 @@ def _message(diff: MembershipDiff, now: datetime) -> dict:
     }
 
 
+# In-process subscribers to committed membership changes (campaigns, destinations): each gets
+# the list of messages of one transaction.
+_activation_listeners: list = []
+
+
+def on_membership_changes(listener) -> None:
+    """Subscribe `listener(messages)` to committed membership changes (the activation hook)."""
+    if listener not in _activation_listeners:
+        _activation_listeners.append(listener)
+
+
+def off_membership_changes(listener) -> None:
+    if listener in _activation_listeners:
+        _activation_listeners.remove(listener)
+
+
 def _broadcast(messages: list[dict]) -> None:
+    """After commit: websockets (Channels groups), then the activation hook. A failure here never
+    undoes a committed change; it is logged."""
     try:
         for message in messages:
             broadcast(group_for_segment(message["segment_id"]), message)
             broadcast(FEED_GROUP, message)
-    except Exception:  # a notification failure never undoes a committed change
+    except Exception:
         log.exception("broadcasting membership changes failed")
+    for listener in list(_activation_listeners):
+        try:
+            listener(messages)
+        except Exception:
+            log.exception("membership change listener %r failed", listener)
 
 
 # --- Full evaluation -----------------------------------------------------------------------------

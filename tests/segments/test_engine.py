@@ -145,3 +145,29 @@ def test_editing_a_rule_makes_a_version_and_archiving_empties_the_segment(send, 
     segment_archive(segment=segment)
     assert members(segment) == set()
     assert MembershipChange.objects.filter(cause="archive").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_activation_hook_hears_committed_changes_only(send, drain):
+    from django.db import transaction
+
+    from segments.engine import off_membership_changes, on_membership_changes
+
+    heard: list[dict] = []
+    on_membership_changes(heard.extend)
+    try:
+        segment = segment_create(name="Pro plan", rule=PRO)
+        evaluate_segment(segment.pk)
+        send("identify", {"userId": "u1", "traits": {"plan": "pro"}})
+        drain()
+        assert [(m["segment_id"], m["change"], m["cause"]) for m in heard] == [(segment.pk, "entered", "event")]
+
+        heard.clear()
+        send("identify", {"userId": "u1", "traits": {"plan": "free"}})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            drain()
+            raise RuntimeError("the batch's transaction rolls back")
+        assert heard == []  # nothing committed, nothing heard
+        assert members(segment) == {profile_id("u1")}
+    finally:
+        off_membership_changes(heard.extend)

@@ -83,6 +83,22 @@ ROLES: dict[str, Role] = {
     )
 }
 
+# Django admin (steward console) permissions of the Data Steward role, besides capabilities:
+# configure profile settings and sources, read events, warnings, profiles, merges and conflicts.
+STEWARD_CONSOLE_PERMISSIONS = (
+    ("profiles", "view_profile"),
+    ("profiles", "view_profilemerge"),
+    ("profiles", "view_identityconflict"),
+    ("profiles", "change_identityconflict"),
+    ("profiles", "view_profilesettings"),
+    ("profiles", "add_profilesettings"),
+    ("profiles", "change_profilesettings"),
+    ("ingestion", "view_source"),
+    ("ingestion", "change_source"),
+    ("ingestion", "view_event"),
+    ("ingestion", "view_ingestionwarning"),
+)
+
 ROLE_ALIASES = {"data-steward": "steward", "data_steward": "steward", "datasteward": "steward"}
 ROLE_CHOICES = [(role.slug, role.name) for role in ROLES.values()]
 

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.constants import API_KEY_PREFIX, APP_LABEL, CAPABILITIES, ROLES, role_by_slug
+from accounts.constants import API_KEY_PREFIX, APP_LABEL, CAPABILITIES, ROLES, STEWARD_CONSOLE_PERMISSIONS, role_by_slug
 from accounts.models import ApiKey
 
 
@@ -36,8 +36,20 @@ def roles_ensure() -> list[str]:
         group, was_created = Group.objects.get_or_create(name=role.name)
         if was_created:
             group.permissions.set([permissions[c] for c in role.capabilities])
+            if role.slug == "steward":
+                group.permissions.add(*_console_permissions())
             created.append(role.name)
     return created
+
+
+def _console_permissions() -> list:
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    wanted = Q(pk__in=[])
+    for app_label, codename in STEWARD_CONSOLE_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(wanted))
 
 
 def generate_password() -> str:

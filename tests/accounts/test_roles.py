@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from accounts.constants import ROLES, perm
+from accounts.constants import ROLES, STEWARD_CONSOLE_PERMISSIONS, perm
 from accounts.selectors import user_capabilities, user_role_name
 from accounts.services import user_create, user_set_role
 
@@ -13,8 +13,16 @@ pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 def test_the_migration_creates_each_role_with_exactly_its_capabilities():
     for role in ROLES.values():
         group = Group.objects.get(name=role.name)
-        granted = set(group.permissions.values_list("codename", flat=True))
-        assert granted == set(role.capabilities), role.name
+        capabilities = set(
+            group.permissions.filter(content_type__app_label="accounts").values_list("codename", flat=True)
+        )
+        assert capabilities == set(role.capabilities), role.name
+        console = set(
+            group.permissions.exclude(content_type__app_label="accounts").values_list(
+                "content_type__app_label", "codename"
+            )
+        )
+        assert console == (set(STEWARD_CONSOLE_PERMISSIONS) if role.slug == "steward" else set()), role.name
 
 
 @pytest.mark.parametrize("role", list(ROLES))

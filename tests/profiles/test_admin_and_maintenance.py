@@ -39,3 +39,21 @@ def test_trait_history_keeps_the_newest_changes(send, drain):
     assert TraitChange.objects.count() == 8
     assert trait_history_prune(keep=3) == 5
     assert sorted(TraitChange.objects.values_list("new_value", flat=True)) == [5, 6, 7]
+
+
+def test_a_steward_configures_identifier_traits_in_the_console(client, make_user):
+    client.force_login(make_user("steward"))
+    assert client.get("/admin/profiles/profilesettings/add/").status_code == 200
+    response = client.post(
+        "/admin/profiles/profilesettings/add/", {"identifier_traits": '["crm_id"]', "purchase_events": "[]"}
+    )
+    assert response.status_code == 302
+    assert profile_config().identifier_traits == ("crm_id",)
+    assert client.get("/admin/ingestion/source/").status_code == 200
+    assert client.get("/admin/ingestion/event/").status_code == 200
+    assert client.get("/admin/accounts/apikey/").status_code == 403  # not part of the console
+
+
+def test_a_marketer_has_no_console(client, make_user):
+    client.force_login(make_user("marketer"))
+    assert client.get("/admin/profiles/profilesettings/").status_code == 302  # to the admin login

@@ -90,3 +90,10 @@ def test_pages_load_no_third_party_assets(client, make_user):
     client.force_login(make_user("admin"))
     html = client.get("/").content.decode()
     assert "http://" not in html and "https://" not in html
+
+
+def test_the_overview_steps_lead_to_the_pages_the_role_may_use(client, make_user):
+    client.force_login(make_user("steward"))
+    html = client.get("/").content.decode()
+    assert 'href="/sources/"' in html and 'href="/profiles/"' in html
+    assert 'href="/campaigns/"' not in html.split('class="steps"')[1]  # stewards launch no campaigns

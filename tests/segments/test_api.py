@@ -124,3 +124,16 @@ def test_permissions(api_key_client, api_client, people):
     assert archived.json()["status"] == "archived"
     assert [s["id"] for s in marketer.get("/api/v1/segments/").json()] == []
     assert [s["id"] for s in marketer.get("/api/v1/segments/", {"archived": "true"}).json()] == [segment_id]
+
+
+def test_the_segments_page_lists_segments_with_their_size(client, make_user, people):
+    from segments.services import segment_create
+
+    client.force_login(make_user("analyst"))
+    assert b"No segments yet" in client.get("/segments/").content
+    segment = segment_create(name="Pro plan", rule=PRO)
+    evaluate_segment(segment.pk)
+    html = client.get("/segments/").content.decode()
+    assert "Pro plan" in html and "No segments yet" not in html
+    assert '<td class="num">2</td>' in html
+    assert "Up to date" in html

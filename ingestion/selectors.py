@@ -8,7 +8,7 @@ import time
 from django.db.models import QuerySet
 
 from ingestion.constants import WRITE_KEY_CACHE_SECONDS
-from ingestion.models import Event, IngestionWarning, Source
+from ingestion.models import IngestionWarning, Source
 
 
 class _Memo:
@@ -75,7 +75,3 @@ def source_list() -> QuerySet[Source]:
 
 def warning_list() -> QuerySet[IngestionWarning]:
     return IngestionWarning.objects.select_related("source").order_by("-created_at", "-id")
-
-
-def unprocessed_count() -> int:
-    return Event.objects.filter(processed_at__isnull=True).count()

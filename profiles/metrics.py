@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -116,7 +116,3 @@ def rfm_rerank() -> int:
         .update(rfm_recency=None, rfm_frequency=None, rfm_monetary=None, rfm_class="")
     )
     return len(changed) + cleared
-
-
-def window_start(days: int, now: datetime | None = None) -> datetime:
-    return (now or timezone.now()) - timedelta(days=days)

@@ -24,14 +24,14 @@ STACK_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Embedded mode: never inherit service URLs from the calling shell.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help setup run test test-fast stack lint format bench lock clean
+.PHONY: help setup run test test-fast stack lint format bench bench-data lock clean
 
 help:
 	@echo "make run    — set up and start Shoal at http://$(HOST):$(PORT) (embedded: SQLite, in-process tasks)"
 	@echo "make test   — set up and run the whole suite on PostgreSQL + Redis, then the embedded smoke pass"
 	@echo "make stack  — web + Celery worker + beat on PostgreSQL/Redis, in the foreground"
 	@echo "make lint   — ruff (lint and format check)"
-	@echo "make bench  — benchmarks (see docs/benchmarks.md)"
+	@echo "make bench  — benchmarks (see docs/benchmarks.md); make bench-data first for the segment ones"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,14 @@ format: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	@scripts/ensure-services.sh
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+	@if psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'shoal_bench_segments'" | grep -q 1; then \
+		$(BIN)/python bench/segment_engine.py; \
+	else echo "segment benchmarks skipped: run 'make bench-data' first (1M profiles, 10M events, 50 segments)"; fi
+
+# The segment benchmarks' database: 1M profiles, 10M events, 50 segments (bench/segments_data.py).
+bench-data: $(DEV_STAMP)
+	@scripts/ensure-services.sh
+	$(BIN)/python bench/segments_data.py
 
 # Re-resolve requirements.txt / requirements-dev.txt from the *.in files (needs the registry).
 lock:

@@ -29,6 +29,19 @@ def broadcast(group: str, message: dict) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
+def broadcast_many(messages: list[tuple[str, dict]]) -> None:
+    """Send several (group, message) pairs now, in one pass through the event loop."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
+
+
 def broadcast_on_commit(group: str, message: dict) -> None:
     """Send `message` to `group` once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: broadcast(group, message))

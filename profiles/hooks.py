@@ -30,6 +30,7 @@ class AppliedBatch:
     merged_away: dict[int, int]  # merged profile id → survivor id
     last_event: dict[int, int]  # profile id → id of the latest event applied to it
     now: datetime
+    cause: str | None = None  # None: events (or a merge); else why, e.g. "time" for an RFM re-rank
 
 
 def subscribe_in_transaction(listener: Callable[[AppliedBatch], None]) -> None:

@@ -9,6 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from profiles import hooks
+from profiles.bulk import update_by_pk
 from profiles.constants import COUNT_WINDOWS_DAYS, RFM_GRID
 from profiles.models import Profile, ProfileEventDay
 
@@ -75,12 +77,16 @@ def _quintile_scores(values: list) -> list[int]:
     return [max(1, min(5, -(-5 * bisect.bisect_right(ordered, v) // n))) for v in values]
 
 
-@transaction.atomic
+RERANK_CHUNK = 1000
+
+
 def rfm_rerank() -> int:
     """Re-score every customer (at least one order) against the current population.
 
     Runs on beat every few minutes and after imports; customers without orders get no scores.
-    Returns how many profiles changed.
+    The new scores are written in chunks, each in its own transaction with its profiles locked
+    (in id order, as the event pipeline locks them), and segments that read RFM metrics are
+    re-evaluated for them there (ledger cause `time`). Returns how many profiles changed.
     """
     customers = list(
         Profile.objects.filter(merged_into__isnull=True, orders_count__gt=0)
@@ -107,12 +113,20 @@ def rfm_rerank() -> int:
             new_class = rfm_class(r, f, m)
             if (old_r, old_f, old_m, old_class) != (r, f, m, new_class):
                 changed.append(Profile(pk=pk, rfm_recency=r, rfm_frequency=f, rfm_monetary=m, rfm_class=new_class))
-        Profile.objects.bulk_update(
-            changed, ["rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_class"], batch_size=2000
-        )
-    cleared = (
-        Profile.objects.filter(orders_count=0)
-        .exclude(rfm_class="")
-        .update(rfm_recency=None, rfm_frequency=None, rfm_monetary=None, rfm_class="")
-    )
-    return len(changed) + cleared
+    cleared = [
+        Profile(pk=pk, rfm_recency=None, rfm_frequency=None, rfm_monetary=None, rfm_class="")
+        for pk in Profile.objects.filter(orders_count=0).exclude(rfm_class="").values_list("pk", flat=True)
+    ]
+    rescored = sorted(changed + cleared, key=lambda p: p.pk)
+    for start in range(0, len(rescored), RERANK_CHUNK):
+        _write_scores(rescored[start : start + RERANK_CHUNK])
+    return len(rescored)
+
+
+@transaction.atomic
+def _write_scores(profiles: list[Profile]) -> None:
+    ids = [p.pk for p in profiles]
+    list(Profile.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    update_by_pk(Profile, profiles, ["rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_class"])
+    metrics_changed = dict.fromkeys(ids, frozenset({"metrics"}))
+    hooks.profiles_applied(hooks.AppliedBatch(metrics_changed, {}, {}, timezone.now(), cause="time"))

@@ -42,6 +42,9 @@ class Profile(models.Model):
         indexes = [
             models.Index(fields=["last_seen"], name="profile_last_seen"),
             models.Index(fields=["last_order_at"], name="profile_last_order"),
+            # Time-relative rules ("first seen within the last 7 days") find crossings by range.
+            models.Index(fields=["first_seen"], name="profile_first_seen"),
+            models.Index(fields=["first_order_at"], name="profile_first_order"),
             models.Index(fields=["rfm_class"], name="profile_rfm_class"),
         ]
 

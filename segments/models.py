@@ -34,6 +34,11 @@ class Segment(models.Model):
     evaluation_progress = models.FloatField(default=0.0)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     member_count = models.PositiveIntegerField(default=0)
+    time_swept_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Time-relative conditions have been re-checked for every moment up to here (engine.time_sweep).",
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -86,6 +91,7 @@ class MembershipChange(models.Model):
         MERGE = "merge", "Profiles merged"
         ERASURE = "erasure", "Erasure"
         ARCHIVE = "archive", "Segment archived"
+        CONSENT = "consent", "Consent changed"
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
     profile = models.ForeignKey("profiles.Profile", on_delete=models.CASCADE, related_name="membership_changes")

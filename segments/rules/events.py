@@ -23,9 +23,9 @@ from fractions import Fraction
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
 
 from segments.constants import AGGREGATE_DECIMALS, TRACK_EVENT_TYPE, VIEW_EVENT_NAMES
-from segments.rules.operands import LOOKUPS, JsonReading, JsonSubject, NumberReading, Subject
+from segments.rules.operands import COMPARE, JsonReading, JsonSubject, NumberReading, Subject
 from segments.rules.operators import condition, holds
-from segments.rules.sql_expressions import AggregateCheck, CountAll, Num, Rendered, number_param
+from segments.rules.sql_expressions import InGroupedEvents, Rendered, number_param
 from segments.rules.tree import Comparison, EventCondition
 from segments.rules.values import AGGREGATE_SCALE, JsonRef, Sql, aggregate_value, join, json_at, number_sql, sql
 
@@ -104,22 +104,38 @@ def event_outcome(node: EventCondition, summary: EventSummary, now: datetime) ->
 # --- SQL form ---------------------------------------------------------------------------------------
 
 
-class CountSubject(Subject):
-    """How many events match: EXISTS / NOT EXISTS for "at least once" / "never", else a count."""
+def _holds_for_none(comparisons, value_of_none) -> bool:
+    """Whether the comparisons hold for a profile without matching events (count 0, sum 0)."""
+    return value_of_none is not None and all(COMPARE[op](value_of_none, bound) for op, bound in comparisons)
 
-    def __init__(self, events: QuerySet):
-        self.events = events
+
+@dataclass(frozen=True)
+class CountTest:
+    """COUNT(*) op bound, for each comparison (a HAVING clause)."""
+
+    comparisons: tuple
+
+    def render(self, vendor: str, value: Sql) -> Sql:
+        return join(
+            " AND ", [sql(f"COUNT(*) {op} {{}}", number_param(vendor, bound)) for op, bound in self.comparisons]
+        )
+
+
+class CountSubject(Subject):
+    """How many events match: EXISTS / NOT EXISTS for "at least once" / "never", else the
+    matching events grouped per profile once (InGroupedEvents)."""
+
+    def __init__(self, events: QuerySet, grouped: QuerySet):
+        self.events, self.grouped = events, grouped  # correlated to the outer profile / not
 
     def number(self, comparisons):
         if comparisons in ([(">=", 1)], [(">", 0)]):
             return Q(Exists(self.events))
         if comparisons in ([("=", 0)], [("<", 1)], [("<=", 0)]):
             return ~Q(Exists(self.events))
-        counted = Subquery(self.events.annotate(n=CountAll()).values("n"))
-        result = Q()
-        for op, bound in comparisons:
-            result &= Q(LOOKUPS[op](counted, Num(bound)))
-        return result
+        negated = _holds_for_none(comparisons, Fraction(0))
+        test = CountTest(tuple(comparisons))
+        return Q(InGroupedEvents(Subquery(self.grouped.values("profile_id")), test, negated=negated))
 
 
 @dataclass(frozen=True)
@@ -158,22 +174,31 @@ class AggregateTest:
 
 
 class AggregateSubject(Subject):
-    def __init__(self, events: QuerySet, fn: str, path: tuple[str, ...]):
-        self.events, self.fn, self.path = events, fn, path
+    """fn of a property over each profile's matching events, grouped once (InGroupedEvents). A sum
+    over no events is 0, so a comparison that 0 passes keeps the profiles without events."""
+
+    def __init__(self, grouped: QuerySet, fn: str, path: tuple[str, ...]):
+        self.grouped, self.fn, self.path = grouped, fn, path
 
     def number(self, comparisons):
         value = Rendered(("properties",), AggregateValue(self.path), output_field=DecimalField())
-        values = Subquery(self.events.annotate(v=value).values("v"))
-        return Q(AggregateCheck(values, AggregateTest(self.fn, tuple(comparisons))))
+        values = Subquery(self.grouped.annotate(v=value).values("profile_id", "v"))
+        negated = self.fn == "sum" and _holds_for_none(comparisons, Fraction(0))
+        return Q(InGroupedEvents(values, AggregateTest(self.fn, tuple(comparisons)), negated=negated))
+
+
+def named_q(name: str) -> Q:
+    """The stored events (rows of ingestion.Event) an event condition knows by `name`."""
+    named = Q(type=TRACK_EVENT_TYPE, name=name)
+    for event_type, view_name in VIEW_EVENT_NAMES.items():
+        if name == view_name:
+            named |= Q(type=event_type)
+    return named
 
 
 def events_q(node: EventCondition, now: datetime) -> Q:
     """The events (rows of ingestion.Event) the condition looks at, for any profile."""
-    named = Q(type=TRACK_EVENT_TYPE, name=node.name)
-    for event_type, view_name in VIEW_EVENT_NAMES.items():
-        if node.name == view_name:
-            named |= Q(type=event_type)
-    result = named & Q(timestamp__lte=now)
+    result = named_q(node.name) & Q(timestamp__lte=now)
     window = node.window
     if window is not None:
         if window.last is not None:
@@ -194,9 +219,16 @@ def profile_events(node: EventCondition, now: datetime) -> QuerySet:
     return Event.objects.filter(profile=OuterRef("pk")).filter(events_q(node, now))
 
 
+def grouped_events(node: EventCondition, now: datetime) -> QuerySet:
+    """The matching events of every profile (not correlated to an outer query), for grouping."""
+    from ingestion.models import Event
+
+    return Event.objects.filter(events_q(node, now), profile__isnull=False)
+
+
 def event_condition_q(node: EventCondition, now: datetime) -> Q:
-    events = profile_events(node, now)
     if node.aggregate is None:
-        return condition(CountSubject(events), node.count or AT_LEAST_ONCE, now)
-    subject = AggregateSubject(events, node.aggregate.fn, node.aggregate.path)
+        subject = CountSubject(profile_events(node, now), grouped_events(node, now))
+        return condition(subject, node.count or AT_LEAST_ONCE, now)
+    subject = AggregateSubject(grouped_events(node, now), node.aggregate.fn, node.aggregate.path)
     return condition(subject, node.aggregate.comparison, now)

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db.models import BooleanField, DecimalField, Exists, Expression, F, IntegerField, Q, Subquery
+from django.db.models import BooleanField, DecimalField, Exists, Expression, F, Q, Subquery
 
 from segments.rules.values import Sql
 
@@ -46,27 +46,40 @@ class Rendered(Expression):
         return f"({rendered.text})", list(rendered.params)
 
 
-class AggregateCheck(Expression):
-    """A condition on an aggregate of per-event values: `(SELECT <test over "v"> FROM (<values>)
-    AS aggregated)`, where `values` is a subquery selecting one column "v" per matching event.
-    Aggregating without GROUP BY always yields one row, so the result is true, false or NULL."""
+class InGroupedEvents(Expression):
+    """The outer profile is among those whose matching events pass a per-profile test: the events
+    are grouped once, uncorrelated (a hash aggregate and a semi-join, instead of one subquery per
+    profile):
 
-    def __init__(self, values: Subquery, test: Test):
+        pk IN (SELECT profile_id FROM (<events>) AS grouped GROUP BY profile_id HAVING <test>)
+
+    `events` selects "profile_id" and, when the test reads one, a value column "v". With
+    `negated`, the profiles whose events FAIL the test are excluded instead (for comparisons that
+    hold for a profile with no matching events, such as "fewer than 3"): rendered as NOT EXISTS on
+    PostgreSQL (an anti-join; NOT IN would not be hashed for a large set) and NOT IN on SQLite."""
+
+    def __init__(self, events: Subquery, test: Test, *, negated: bool = False):
         super().__init__(output_field=BooleanField())
-        self.values = values
-        self.test = test
+        self.pk, self.events, self.test, self.negated = F("pk"), events, test, negated
 
     def get_source_expressions(self):
-        return [self.values]
+        return [self.pk, self.events]
 
     def set_source_expressions(self, exprs):
-        (self.values,) = exprs
+        self.pk, self.events = exprs
 
     def as_sql(self, compiler, connection):
-        values_sql, values_params = compiler.compile(self.values)
-        check = self.test.render(connection.vendor, Sql('aggregated."v"'))
-        # Both parts are SQL built from compiled expressions; values travel as parameters.
-        return f"(SELECT {check.text} FROM {values_sql} AS aggregated)", [*check.params, *values_params]  # noqa: S608
+        pk_sql, _ = compiler.compile(self.pk)
+        events_sql, events_params = compiler.compile(self.events)
+        having = self.test.render(connection.vendor, Sql('grouped."v"'))
+        grouped = f'SELECT grouped."profile_id" FROM {events_sql} AS grouped GROUP BY grouped."profile_id"'  # noqa: S608
+        params = [*events_params, *having.params]
+        if not self.negated:
+            return f"{pk_sql} IN ({grouped} HAVING {having.text})", params
+        if connection.vendor == "postgresql":
+            failing = f"{grouped} HAVING NOT ({having.text})"
+            return f'NOT EXISTS (SELECT 1 FROM ({failing}) AS failing WHERE failing."profile_id" = {pk_sql})', params  # noqa: S608
+        return f"{pk_sql} NOT IN ({grouped} HAVING NOT ({having.text}))", params
 
 
 class NullSafeNot(Expression):
@@ -122,16 +135,6 @@ class Num(Expression):
 
     def as_sql(self, compiler, connection):
         return "%s", [number_param(connection.vendor, self.value)]
-
-
-class CountAll(Expression):
-    """COUNT(*) as a plain expression: a scalar count subquery without GROUP BY."""
-
-    def __init__(self):
-        super().__init__(output_field=IntegerField())
-
-    def as_sql(self, compiler, connection):
-        return "COUNT(*)", []
 
 
 def number_param(vendor: str, value: Fraction) -> object:

@@ -45,6 +45,7 @@ class ProfileState:
     events: EventFacts = field(default_factory=EventList)
     profile_id: int | None = None
     merged: bool = False
+    consents: dict[str, bool] = field(default_factory=dict)  # purpose slug → granted (consent.selectors)
 
 
 def metrics_of(profile) -> dict:
@@ -58,6 +59,7 @@ def state_for_profile(profile) -> ProfileState:
 
 def states_for_profiles(profiles: Iterable) -> dict[int, ProfileState]:
     """The states of several profiles, with all their events in one query."""
+    from consent.selectors import granted_purposes
     from ingestion.models import Event
 
     profiles = list(profiles)
@@ -69,6 +71,7 @@ def states_for_profiles(profiles: Iterable) -> dict[int, ProfileState]:
         named = event_name(event_type, name)
         if named:
             records[profile_id].append(EventRecord(named, timestamp, properties or {}))
+    consents = granted_purposes([p.pk for p in profiles])  # one query
     return {
         p.pk: ProfileState(
             traits=p.traits or {},
@@ -76,6 +79,7 @@ def states_for_profiles(profiles: Iterable) -> dict[int, ProfileState]:
             events=EventList(records[p.pk]),
             profile_id=p.pk,
             merged=p.merged_into_id is not None,
+            consents=consents.get(p.pk, {}),
         )
         for p in profiles
     }

@@ -1,12 +1,16 @@
 SELECT "profiles_profile"."id" AS "pk"
 FROM "profiles_profile"
 WHERE ("profiles_profile"."merged_into_id" IS NULL
-       AND
-         (SELECT COUNT(*) AS "n"
-          FROM "ingestion_event" U0
-          WHERE (U0."profile_id" = ("profiles_profile"."id")
-                 AND U0."name" = 'Order Completed'
-                 AND U0."type" = 'track'
-                 AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
-                 AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz
-                 AND ((U0."properties" -> 'category') = '"books"'::jsonb))) >= (3))
+       AND "profiles_profile"."id" IN
+         (SELECT grouped."profile_id"
+          FROM
+            (SELECT U0."profile_id" AS "profile_id"
+             FROM "ingestion_event" U0
+             WHERE (U0."name" = 'Order Completed'
+                    AND U0."type" = 'track'
+                    AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
+                    AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz
+                    AND ((U0."properties" -> 'category') = '"books"'::jsonb)
+                    AND U0."profile_id" IS NOT NULL)) AS grouped
+          GROUP BY grouped."profile_id"
+          HAVING COUNT(*) >= 3))

@@ -216,6 +216,16 @@ class Session:
         self.page("Create account", "/account/new")
         self.actor = self.actor.signed_in(user_id)
         self.identify(traits)
+        # The sign-up form's consent banner (Segment's consent convention); its own generator, so
+        # the rest of the session is the same whatever the person chose.
+        choice = random.Random(f"consent:{user_id}")  # noqa: S311 - demo data, not security
+        self.steps[-1][1].setdefault("context", {})["consent"] = {
+            "categoryPreferences": {
+                "Analytics": choice.random() < 0.9,
+                "Marketing": choice.random() < 0.6,
+                "Advertising": choice.random() < 0.3,
+            }
+        }
         self.track("Signed Up", {"method": "email", "signup_channel": channel})
 
     def subscribe(self, where: str) -> None:

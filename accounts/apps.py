@@ -15,4 +15,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.lockout import clear_on_sign_in
+
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="accounts.roles_ensure")
+        user_logged_in.connect(clear_on_sign_in, dispatch_uid="accounts.lockout_clear")
+        from accounts.middleware import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="accounts.session_clocks")

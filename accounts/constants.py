@@ -24,6 +24,7 @@ CAPABILITIES: dict[str, str] = {
     "manage_consent": "Manage consent purposes and records",
     "handle_privacy_requests": "Handle data subject requests (GDPR)",
     "view_audit_log": "Read the audit log",
+    "manage_pii": "Classify trait keys as PII, sensitive or normal",
     "manage_users": "Manage users and their roles",
     "manage_api_keys": "Create and revoke API keys",
 }
@@ -65,6 +66,7 @@ ROLES: dict[str, Role] = {
                 "handle_privacy_requests",
                 "view_audit_log",
                 "manage_api_keys",
+                "manage_pii",
             ),
             is_staff=True,
         ),
@@ -97,6 +99,11 @@ STEWARD_CONSOLE_PERMISSIONS = (
     ("ingestion", "change_source"),
     ("ingestion", "view_event"),
     ("ingestion", "view_ingestionwarning"),
+    ("consent", "view_purpose"),
+    ("consent", "view_consentcategorymapping"),
+    ("consent", "view_consentrecord"),
+    ("consent", "view_objectionrecord"),
+    ("consent", "view_activationcheck"),
 )
 
 ROLE_ALIASES = {"data-steward": "steward", "data_steward": "steward", "datasteward": "steward"}
@@ -120,3 +127,21 @@ def perm(codename: str) -> str:
 
 API_KEY_PREFIX = "shl_"
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
+
+
+class SegmentVisibility:
+    """Who sees a segment besides its owner and the people it is shared with."""
+
+    PRIVATE = "private"  # only the owner, shares, and overseers (SEGMENT_OVERSIGHT)
+    WORKSPACE = "workspace"  # everyone with view_segments sees it; manage_segments edits it
+    CHOICES = [(PRIVATE, "Private"), (WORKSPACE, "Everyone in the workspace")]
+
+
+class ShareLevel:
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    CHOICES = [(VIEWER, "Can view"), (EDITOR, "Can edit")]
+
+
+# Capabilities that see and edit every segment whatever its sharing (the Admin role).
+SEGMENT_OVERSIGHT = ("manage_users",)

@@ -13,6 +13,9 @@ def user_role_name(user: AbstractBaseUser) -> str:
     """The display name of the user's role ("Admin", "Marketer", …), or "No role"."""
     if not getattr(user, "is_authenticated", False):
         return ""
+    api_key = getattr(user, "api_key", None)
+    if api_key is not None:  # an API key (e.g. on the browsable API docs): its role
+        return api_key.role.name
     names = {g.name for g in user.groups.all()}
     for role in ROLES.values():
         if role.name in names:

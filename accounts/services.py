@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from accounts.constants import API_KEY_PREFIX, APP_LABEL, CAPABILITIES, ROLES, STEWARD_CONSOLE_PERMISSIONS, role_by_slug
 from accounts.models import ApiKey
+from audit.constants import AuditAction
+from audit.receivers import group_changes_recorded_by_caller
+from audit.services import audit_record
 
 
 def roles_ensure() -> list[str]:
@@ -86,11 +89,15 @@ def user_set_role(*, user: AbstractUser, role: str) -> None:
     """Give `user` exactly one role (replacing any other role group) and the matching staff flag."""
     the_role = role_by_slug(role)
     role_groups = Group.objects.filter(name__in=[r.name for r in ROLES.values()])
-    user.groups.remove(*role_groups)
-    user.groups.add(Group.objects.get(name=the_role.name))
+    before = sorted(user.groups.filter(pk__in=role_groups).values_list("name", flat=True))
+    with group_changes_recorded_by_caller():
+        user.groups.remove(*role_groups)
+        user.groups.add(Group.objects.get(name=the_role.name))
     user.is_staff = the_role.is_staff
     user.is_superuser = the_role.slug == "admin"
     user.save(update_fields=["is_staff", "is_superuser"])
+    if before != [the_role.name]:
+        audit_record(action=AuditAction.USER_ROLE_CHANGED, target=user, details={"from": before, "to": [the_role.name]})
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -118,6 +125,12 @@ def api_key_create(*, name: str, role: str, scopes: list[str] | None = None, cre
         scopes=scopes,
         created_by=created_by,
     )
+    audit_record(
+        action=AuditAction.API_KEY_CREATED,
+        actor=created_by,
+        target=api_key,
+        details={"name": api_key.name, "prefix": api_key.prefix, "role": the_role.name, "scopes": scopes},
+    )
     return api_key, raw_key
 
 
@@ -125,4 +138,9 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit_record(
+            action=AuditAction.API_KEY_REVOKED,
+            target=api_key,
+            details={"name": api_key.name, "prefix": api_key.prefix},
+        )
     return api_key

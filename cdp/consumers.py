@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
@@ -9,6 +10,13 @@ from cdp.realtime import group_for_user
 
 # Close codes (4000-4999 are for applications).
 CLOSE_UNAUTHENTICATED = 4401
+
+
+@database_sync_to_async
+def _still_active(user_id: int) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
 
 
 class PresenceConsumer(AsyncJsonWebsocketConsumer):
@@ -37,3 +45,11 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def user_notice(self, event):
         await self.send_json({"type": "notice", "message": event["message"]})
+
+    async def permissions_changed(self, event):
+        """The user's permissions changed (accounts.realtime): tell the page; a deactivated
+        user's socket closes."""
+        if not await _still_active(self.scope["user"].pk):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.send_json({"type": "permissions_changed"})

@@ -79,7 +79,7 @@ def test_every_section_has_an_empty_state_that_says_what_to_do(client, make_user
         ("/segments/", b"No segments yet"),
         ("/campaigns/", b"No campaigns yet"),
         ("/dashboards/", b"No dashboards yet"),
-        ("/privacy/", b"Nothing to govern yet"),
+        ("/privacy/", b"No consent recorded yet"),
     ]:
         response = client.get(path)
         assert response.status_code == 200

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_defaults(sender, **kwargs):
+    from pii.services import classification_ensure_defaults
+
+    classification_ensure_defaults()
+
+
+class PiiConfig(AppConfig):
+    """PII classification of trait keys and the one place values are masked."""
+
+    name = "pii"
+    verbose_name = "Personal data (PII)"
+
+    def ready(self):
+        post_migrate.connect(_ensure_defaults, sender=self, dispatch_uid="pii.ensure_defaults")

@@ -53,6 +53,7 @@ class WarningCode:
     BAD_TIMESTAMP = "bad_timestamp"
     FUTURE_TIMESTAMP = "future_timestamp"
     NUL_STRIPPED = "nul_stripped"
+    SUPPRESSED = "suppressed"
     CHOICES = [
         (INVALID_EVENT, "Invalid event"),
         (MISSING_IDENTITY, "No userId or anonymousId"),
@@ -61,4 +62,5 @@ class WarningCode:
         (BAD_TIMESTAMP, "Unreadable or impossible timestamp"),
         (FUTURE_TIMESTAMP, "Timestamp in the future (replaced)"),
         (NUL_STRIPPED, "NUL characters removed"),
+        (SUPPRESSED, "From an erased person (suppressed)"),
     ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from audit.constants import AuditAction
+from audit.services import audit_record
 from ingestion import doorbell
 from ingestion.constants import SourceKind
 from ingestion.models import Event, IngestionWarning, Source
@@ -29,6 +31,7 @@ def source_create(*, name: str, kind: str, allowed_origins: list[str] | None = N
     source = Source.objects.create(
         name=name.strip(), kind=kind, write_key=secrets.token_urlsafe(24), allowed_origins=allowed_origins or []
     )
+    audit_record(action=AuditAction.SOURCE_CREATED, target=source, details={"name": source.name, "kind": kind})
     transaction.on_commit(lambda: _forget_source_caches(source))
     return source
 
@@ -39,6 +42,11 @@ def source_update(*, source: Source, enabled: bool | None = None, allowed_origin
     if allowed_origins is not None:
         source.allowed_origins = allowed_origins
     source.save(update_fields=["enabled", "allowed_origins"])
+    audit_record(
+        action=AuditAction.SOURCE_UPDATED,
+        target=source,
+        details={"name": source.name, "enabled": source.enabled, "allowed_origins": source.allowed_origins},
+    )
     transaction.on_commit(lambda: _forget_source_caches(source))
     return source
 
@@ -47,6 +55,7 @@ def source_rotate_write_key(*, source: Source) -> Source:
     old_key = source.write_key
     source.write_key = secrets.token_urlsafe(24)
     source.save(update_fields=["write_key"])
+    audit_record(action=AuditAction.SOURCE_KEY_ROTATED, target=source, details={"name": source.name})
     transaction.on_commit(lambda: forget_write_key(old_key))
     return source
 
@@ -80,6 +89,9 @@ def events_accept_many(submissions: list[Submission]) -> list[Accepted]:
     are dropped by the unique constraint (ON CONFLICT DO NOTHING): concurrent re-sends store
     exactly one copy, and the first request that carried it is the one that counts it.
     """
+    from privacy.suppression import submissions_drop_suppressed
+
+    submissions = submissions_drop_suppressed(submissions)  # erased people's events are never stored
     rows: list[Event] = []
     per_submission: list[list[tuple[int, str]]] = []
     for submission in submissions:

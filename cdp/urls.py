@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cdp import health
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cdp.api.urls")),
     path("v1/", include("ingestion.tracking.urls")),
     path("", include("accounts.urls")),
@@ -27,5 +27,9 @@ urlpatterns = [
     path("segments/", include("segments.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("privacy/audit/", include("audit.urls")),
+    path("privacy/pii/", include("pii.urls")),
+    path("privacy/requests/", include("privacy.urls")),
     path("privacy/", include("consent.urls")),
+    path("preferences/", include("consent.public_urls")),
 ]

@@ -5,6 +5,7 @@ from django.contrib import admin
 from cdp.admin import ReadOnlyAdmin
 from ingestion.models import Event, IngestionWarning, Source
 from ingestion.services import source_update
+from pii.admin import PiiMaskedAdminMixin
 
 
 @admin.register(Source)
@@ -23,7 +24,9 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(PiiMaskedAdminMixin, ReadOnlyAdmin):
+    pii_json_fields = ("properties", "traits", "context")
+
     list_display = ["timestamp", "type", "name", "user_id", "anonymous_id", "source", "processed_at"]
     list_filter = ["type", "source"]
     search_fields = ["message_id", "user_id", "anonymous_id", "name"]

@@ -3,12 +3,15 @@
 from django.contrib import admin
 
 from cdp.admin import ReadOnlyAdmin
+from pii.admin import PiiMaskedAdminMixin
 from profiles.models import IdentityConflict, Profile, ProfileMerge, ProfileSettings
 from profiles.services import profile_settings_update
 
 
 @admin.register(Profile)
-class ProfileAdmin(ReadOnlyAdmin):
+class ProfileAdmin(PiiMaskedAdminMixin, ReadOnlyAdmin):
+    pii_json_fields = ("traits",)
+
     list_display = ["id", "last_seen", "events_count", "orders_count", "revenue_total", "rfm_class", "merged_into"]
     list_filter = ["rfm_class"]
     search_fields = ["identities__value"]
@@ -16,13 +19,17 @@ class ProfileAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProfileMerge)
-class ProfileMergeAdmin(ReadOnlyAdmin):
+class ProfileMergeAdmin(PiiMaskedAdminMixin, ReadOnlyAdmin):
+    pii_identity_fields = {"identities_moved": "identities_moved"}
+
     list_display = ["created_at", "survivor", "merged", "reason"]
     list_filter = ["reason"]
 
 
 @admin.register(IdentityConflict)
-class IdentityConflictAdmin(admin.ModelAdmin):
+class IdentityConflictAdmin(PiiMaskedAdminMixin, admin.ModelAdmin):
+    pii_identity_fields = {"value": "kind"}
+
     list_display = ["created_at", "profile", "other_profile", "kind", "value", "resolved"]
     list_filter = ["resolved", "kind"]
     readonly_fields = ["profile", "other_profile", "kind", "value", "event", "created_at"]

@@ -22,6 +22,7 @@ from profiles.serializers import (
     ProfileListItemSerializer,
     ProfileListQuerySerializer,
 )
+from segments.selectors import profile_segments
 
 TAGS = ["profiles"]
 ViewProfiles = capability_required("view_profiles")
@@ -97,6 +98,7 @@ class ProfileDetailView(GenericAPIView):
             "merges": overview.merges,
             "conflicts": overview.conflicts,
             "trait_history": overview.trait_history,
+            "segments": profile_segments(profile, viewer=request.user),
         }
         return Response(ProfileDetailSerializer(body, context={"profile_id": profile.pk}).data)
 

@@ -23,8 +23,10 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
+from consent.ingest import consent_from_batch
 from ingestion.constants import PROCESS_BATCH_SIZE
 from ingestion.models import Event
+from privacy.suppression import events_drop_suppressed
 from profiles import hooks
 from profiles.bulk import update_by_pk
 from profiles.constants import SESSION_TIMEOUT, IdentityKind, MergeReason
@@ -134,7 +136,7 @@ def _claim(batch_size: int) -> list[Event]:
         Event.objects.filter(processed_at__isnull=True)
         .order_by("id")
         .only(*CLAIMED_FIELDS)
-        .annotate(context_traits=KeyTransform("traits", "context"))
+        .annotate(context_traits=KeyTransform("traits", "context"), context_consent=KeyTransform("consent", "context"))
     )
     if not connection.features.has_select_for_update_skip_locked:
         return list(queryset[:batch_size])  # SQLite: the IMMEDIATE transaction serialises workers
@@ -436,6 +438,14 @@ class _Batch:
         last_event = {}
         for event, person in self.event_person:  # event-time order: the last one wins
             last_event[person.live().profile.pk] = event.pk
+        # Consent (Segment's conventions; merged profiles' consent; the analytics-denial effect).
+        consent_changes = consent_from_batch(
+            [(event, person.live().profile.pk) for event, person in self.event_person],
+            merged_away=merged_away,
+            purchase_events=self.config.purchase_events,
+        )
+        for pk, inputs in consent_changes.items():
+            changes[pk] = changes.get(pk, frozenset()) | inputs
         hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now))
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
@@ -465,6 +475,10 @@ def _process_batch(batch_size: int) -> BatchResult:
         return BatchResult()
     _lock_identity_graph()
     config = profile_config()
+    kept = events_drop_suppressed(events, config)  # privacy: events of erased people never reach a profile
+    if not kept:
+        return BatchResult(processed=len(events))
+    events = kept
     events.sort(key=lambda e: (e.timestamp, e.id))
     identifiers = [identifiers_of(e, config) for e in events]
     batch = _Batch(events, config)

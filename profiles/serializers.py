@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ingestion.constants import EVENT_TYPES
 from ingestion.models import Event
+from pii.masking import PiiView, pii_view
 from profiles.constants import RFM_CLASS_NAMES, MergeReason
 from profiles.models import Identity, IdentityConflict, Profile, ProfileMerge, TraitChange
-from profiles.selectors import display_name, primary_identifiers
+from profiles.selectors import primary_identifiers
 
 
 class RfmClassField(serializers.ChoiceField):
@@ -33,7 +36,21 @@ class ProfileListQuerySerializer(serializers.Serializer):
     )
 
 
+def _pii(serializer) -> PiiView:
+    """The serializer context's PiiView (`context["pii"]`); masked when none is given (fail closed)."""
+    root = serializer.root if serializer.parent is not None else serializer
+    context = root.context if hasattr(root, "context") else {}
+    view = context.get("pii")
+    if view is None:
+        view = pii_view(reveal=False)
+        if isinstance(context, dict):
+            context["pii"] = view
+    return view
+
+
 class ProfileListItemSerializer(serializers.ModelSerializer):
+    """A profile in a list. Personal data masked by the context's PiiView (masked by default)."""
+
     display_name = serializers.SerializerMethodField()
     user_id = serializers.SerializerMethodField()
     email = serializers.SerializerMethodField()
@@ -60,11 +77,11 @@ class ProfileListItemSerializer(serializers.ModelSerializer):
     def _ids(self, profile: Profile) -> dict:
         cache = self.context.setdefault("_identifiers", {})
         if profile.pk not in cache:
-            cache[profile.pk] = primary_identifiers(profile)
+            cache[profile.pk] = _pii(self).identifiers(primary_identifiers(profile))
         return cache[profile.pk]
 
     def get_display_name(self, profile: Profile) -> str:
-        return display_name(profile)
+        return _pii(self).display_name(profile)
 
     def get_user_id(self, profile: Profile) -> str | None:
         return self._ids(profile)["user_id"]
@@ -166,9 +183,44 @@ class TraitChangeSerializer(serializers.ModelSerializer):
         fields = ["key", "old_value", "new_value", "changed_at"]
         read_only_fields = fields
 
+    def to_representation(self, change):
+        data = super().to_representation(change)
+        view = _pii(self)
+        data["old_value"] = view.value(change.key, data["old_value"])
+        data["new_value"] = view.value(change.key, data["new_value"])
+        return data
+
+
+class ProfileSegmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    since = serializers.DateTimeField(help_text="When the profile entered the segment.")
+
 
 class ProfileDetailSerializer(serializers.Serializer):
-    """The 360° view. Built from a dict assembled by the API view from selectors."""
+    """The 360° view. Built from a dict assembled by the API view from selectors; personal data
+    masked by the context's PiiView (masked by default)."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        view = _pii(self)
+        if not view.reveal:
+            person = SimpleNamespace(traits=instance.get("traits") or {}, pk=instance.get("id"))
+            data["display_name"] = view.display_name(person, instance.get("identities", []))
+        data["traits"] = view.traits(data.get("traits"))
+        data["identities"] = [
+            {**identity, "value": view.identity_value(identity["kind"], identity["value"])}
+            for identity in data.get("identities", [])
+        ]
+        data["conflicts"] = [
+            {**conflict, "value": view.identity_value(conflict["kind"], conflict["value"])}
+            for conflict in data.get("conflicts", [])
+        ]
+        data["merges"] = [
+            {**merge, "identities_moved": [_mask_identity_label(view, label) for label in merge["identities_moved"]]}
+            for merge in data.get("merges", [])
+        ]
+        return data
 
     id = serializers.IntegerField(help_text="The live profile's id.")
     requested_id = serializers.IntegerField(help_text="The id in the URL (differs from id after a merge).")
@@ -191,6 +243,7 @@ class ProfileDetailSerializer(serializers.Serializer):
     merges = MergeSerializer(many=True, help_text="Profiles merged into this one, newest first.")
     conflicts = ConflictSerializer(many=True, help_text="Open identity conflicts (not merged: two user ids).")
     trait_history = TraitChangeSerializer(many=True, help_text="The newest 50 trait changes.")
+    segments = ProfileSegmentSerializer(many=True, help_text="Active segments the profile is in now, newest first.")
 
 
 class EventQuerySerializer(serializers.Serializer):
@@ -200,8 +253,27 @@ class EventQuerySerializer(serializers.Serializer):
     until = serializers.DateTimeField(required=False, help_text="Events before this time (ISO 8601).")
 
 
+def _mask_identity_label(view: PiiView, label):
+    """A "kind=value" (or {"kind", "value"}) record of a moved identity, value masked."""
+    if isinstance(label, dict) and "kind" in label:
+        return {**label, "value": view.identity_value(label["kind"], label.get("value"))}
+    if isinstance(label, str) and "=" in label:
+        kind, _, value = label.partition("=")
+        return f"{kind}={view.identity_value(kind, value)}"
+    return label
+
+
 class EventSerializer(serializers.ModelSerializer):
+    """An event; properties, traits and context masked by the context's PiiView."""
+
     source = serializers.CharField(source="source.name", help_text="The source's name.")
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        view = _pii(self)
+        for part in ("properties", "traits", "context"):
+            data[part] = view.event_data(data.get(part))
+        return data
 
     class Meta:
         model = Event

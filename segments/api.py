@@ -13,11 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import capability_required, has_capability
+from pii.selectors import masked_view
 from profiles.models import Profile
 from profiles.pagination import KeysetPagination, ProfilePagination
 from profiles.serializers import ProfileListItemSerializer
 from segments import selectors, services
-from segments.rules import RuleError
+from segments.rules import RuleError, parse
 from segments.serializers import (
     ExplainSerializer,
     ImpactSerializer,
@@ -51,8 +52,33 @@ def _require_manage(request) -> None:
         raise PermissionDenied("This needs the capability: manage_segments.")
 
 
-def _segment(pk: int, *, include_archived: bool = True):
-    return get_object_or_404(selectors.segment_list(include_archived=include_archived), pk=pk)
+def _segment(pk: int, *, user, include_archived: bool = True, edit: bool = False):
+    """The segment if `user` may see it (else 404, as for an unknown id); with `edit`, 403 unless
+    they may also edit it (per-segment access)."""
+    from accounts.segment_access import segment_can_edit
+
+    segment = get_object_or_404(selectors.segment_list(include_archived=include_archived, viewer=user), pk=pk)
+    if edit and not segment_can_edit(user, segment):
+        raise PermissionDenied("You can view this segment but not edit it.")
+    return segment
+
+
+def _check_references(rule, user) -> None:
+    """A rule may only name segments its author may see (else: as if they did not exist)."""
+    from segments.rules.dependencies import referenced_segments
+
+    try:
+        references = referenced_segments(parse(rule))
+    except RuleError:
+        return  # the service reports the malformed rule with its path
+    visible = set(
+        selectors.segment_list(include_archived=True, viewer=user)
+        .filter(pk__in=references)
+        .values_list("pk", flat=True)
+    )
+    missing = sorted(references - visible)
+    if missing:
+        raise ValidationError({"rule": [{"path": "$", "message": f"segment {missing[0]} does not exist"}]})
 
 
 class SegmentListView(APIView):
@@ -66,7 +92,8 @@ class SegmentListView(APIView):
     )
     def get(self, request):
         include_archived = request.query_params.get("archived") in ("1", "true")
-        return Response(SegmentSerializer(selectors.segment_list(include_archived=include_archived), many=True).data)
+        segments = selectors.segment_list(include_archived=include_archived, viewer=request.user)
+        return Response(SegmentSerializer(segments, many=True).data)
 
     @extend_schema(
         request=SegmentWriteSerializer,
@@ -80,6 +107,7 @@ class SegmentListView(APIView):
         payload = SegmentWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         owner = request.user if getattr(request.user, "pk", None) else None
+        _check_references(payload.validated_data["rule"], request.user)
         segment = _rule_errors(lambda: services.segment_create(owner=owner, **payload.validated_data))
         return Response(SegmentSerializer(segment).data, status=status.HTTP_201_CREATED)
 
@@ -89,7 +117,7 @@ class SegmentDetailView(APIView):
 
     @extend_schema(responses=SegmentSerializer, summary="Get a segment", tags=TAGS)
     def get(self, request, pk: int):
-        return Response(SegmentSerializer(_segment(pk)).data)
+        return Response(SegmentSerializer(_segment(pk, user=request.user)).data)
 
     @extend_schema(
         request=SegmentPatchSerializer,
@@ -99,9 +127,11 @@ class SegmentDetailView(APIView):
     )
     def patch(self, request, pk: int):
         _require_manage(request)
-        segment = _segment(pk, include_archived=False)
+        segment = _segment(pk, user=request.user, include_archived=False, edit=True)
         payload = SegmentPatchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        if "rule" in payload.validated_data:
+            _check_references(payload.validated_data["rule"], request.user)
         user = request.user if getattr(request.user, "pk", None) else None
         segment = _rule_errors(lambda: services.segment_update(segment=segment, user=user, **payload.validated_data))
         return Response(SegmentSerializer(segment).data)
@@ -109,7 +139,9 @@ class SegmentDetailView(APIView):
     @extend_schema(responses=SegmentSerializer, summary="Archive a segment (its members leave it)", tags=TAGS)
     def delete(self, request, pk: int):
         _require_manage(request)
-        segment = _rule_errors(lambda: services.segment_archive(segment=_segment(pk, include_archived=False)))
+        segment = _rule_errors(
+            lambda: services.segment_archive(segment=_segment(pk, user=request.user, include_archived=False, edit=True))
+        )
         return Response(SegmentSerializer(segment).data)
 
 
@@ -125,6 +157,7 @@ class PreviewView(APIView):
     def post(self, request):
         payload = RuleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        _check_references(payload.validated_data["rule"], request.user)
         result = _rule_errors(lambda: selectors.rule_preview(payload.validated_data["rule"]))
         return Response(PreviewSerializer(result).data)
 
@@ -139,9 +172,10 @@ class ImpactView(APIView):
         tags=TAGS,
     )
     def post(self, request, pk: int):
+        segment = _segment(pk, user=request.user, include_archived=False)  # unknown or hidden: 404 whatever the body
         payload = RuleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        segment = _segment(pk, include_archived=False)
+        _check_references(payload.validated_data["rule"], request.user)
         result = _rule_errors(lambda: selectors.rule_impact(segment, payload.validated_data["rule"]))
         return Response(ImpactSerializer(result).data)
 
@@ -160,7 +194,7 @@ class MembersView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        segment = _segment(self.kwargs["pk"])
+        segment = _segment(self.kwargs["pk"], user=self.request.user)
         at = self.request.query_params.get("at")
         if at:
             try:
@@ -187,7 +221,7 @@ class HistoryView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.segment_history(_segment(self.kwargs["pk"]))
+        return selectors.segment_history(_segment(self.kwargs["pk"], user=self.request.user))
 
 
 class SizeView(APIView):
@@ -197,7 +231,7 @@ class SizeView(APIView):
         responses=SizePointSerializer(many=True), summary="Size over time (per UTC day, from the ledger)", tags=TAGS
     )
     def get(self, request, pk: int):
-        return Response(SizePointSerializer(selectors.size_over_time(_segment(pk)), many=True).data)
+        return Response(SizePointSerializer(selectors.size_over_time(_segment(pk, user=request.user)), many=True).data)
 
 
 class VersionsView(APIView):
@@ -205,7 +239,11 @@ class VersionsView(APIView):
 
     @extend_schema(responses=SegmentVersionSerializer(many=True), summary="Rule versions, newest first", tags=TAGS)
     def get(self, request, pk: int):
-        return Response(SegmentVersionSerializer(_segment(pk).versions.select_related("created_by"), many=True).data)
+        return Response(
+            SegmentVersionSerializer(
+                _segment(pk, user=request.user).versions.select_related("created_by"), many=True
+            ).data
+        )
 
 
 class ExplainView(APIView):
@@ -213,6 +251,8 @@ class ExplainView(APIView):
 
     @extend_schema(responses=ExplainSerializer, summary="Why a profile is (or is not) in a segment", tags=TAGS)
     def get(self, request, pk: int, profile_id: int):
-        segment = _segment(pk)
+        segment = _segment(pk, user=request.user)
         profile = get_object_or_404(Profile, pk=profile_id)
-        return Response(ExplainSerializer(selectors.segment_explain(segment, profile)).data)
+        result = selectors.segment_explain(segment, profile)
+        result["explanation"] = masked_view().explanation(result["explanation"])  # values of PII traits masked
+        return Response(ExplainSerializer(result).data)

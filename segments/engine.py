@@ -13,23 +13,28 @@ Membership changes are broadcast to Channels groups after commit (cdp.realtime).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cdp.realtime import FEED_GROUP, broadcast, group_for_segment
+from cdp.realtime import FEED_GROUP, broadcast_many, group_for_segment
+from consent.selectors import granted_profiles_q
 from profiles.hooks import AppliedBatch
 from profiles.models import Profile
+from segments import pg
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
+from segments.rules.crossings import crossing_profiles
 from segments.rules.dependencies import Dependencies, dependencies, referenced_segments
 from segments.rules.state import ProfileState, states_for_profiles
 from segments.rules.to_predicate import Predicate, compile_predicate
 from segments.rules.to_sql import matching_profiles
+from segments.rules.tree import Rule
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +47,14 @@ def membership_q(segment_id: int) -> Q:
 
 
 def consent_q(purpose: str) -> Q:
-    """Consent records arrive with the consent issue; until then nobody has granted a purpose."""
-    return Q(pk__in=[])
+    """Has granted `purpose` (and, for a marketing purpose, does not object): consent.selectors
+    defines it once for both targets."""
+    return granted_profiles_q(purpose)
 
 
 def consent_granted(state: ProfileState, purpose: str) -> bool:
-    return False
+    """The same meaning over a loaded state (ProfileState.consents, see consent.selectors)."""
+    return state.consents.get(purpose, False)
 
 
 # --- Compiled segments ---------------------------------------------------------------------------
@@ -65,11 +72,10 @@ class CompiledSegment:
 _compiled: dict[tuple[int, int, bytes], tuple] = {}
 
 
-def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegment:
-    """Compile a segment's rule once per version (cached); `membership` is the batch's working
-    set of (segment id, profile id) that segment conditions read."""
-    # Keyed by the rule's content too: ids can be reused (SQLite reuses the highest id of a deleted
-    # row), and a stale compiled rule would silently decide membership.
+def _compiled_rule(segment: Segment) -> tuple[Rule, Dependencies, set[int]]:
+    """A segment's parsed rule, what it depends on and the segments it references; cached per
+    version. Keyed by the rule's content too: ids can be reused (SQLite reuses the highest id of
+    a deleted row), and a stale compiled rule would silently decide membership."""
     key = (segment.pk, segment.version, orjson.dumps(segment.rule, option=orjson.OPT_SORT_KEYS))
     cached = _compiled.get(key)
     if cached is None:
@@ -78,7 +84,13 @@ def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegm
         if len(_compiled) > 1000:
             _compiled.clear()
         _compiled[key] = cached
-    rule, depends_on, references = cached
+    return cached
+
+
+def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegment:
+    """Compile a segment's rule once per version (cached); `membership` is the batch's working
+    set of (segment id, profile id) that segment conditions read."""
+    rule, depends_on, references = _compiled_rule(segment)
     predicate = compile_predicate(
         rule,
         segment_member=lambda state, segment_id: (segment_id, state.profile_id) in membership,
@@ -137,70 +149,169 @@ class MembershipDiff:
 
 def profiles_applied(batch: AppliedBatch) -> None:
     """In the event batch's transaction: re-evaluate what the batch may have changed."""
-    segments = list(Segment.objects.filter(status=Segment.Status.ACTIVE))
-    if not segments or not (batch.changes or batch.merged_away):
-        return
-    profile_ids = set(batch.changes)
+    _reevaluate(
+        batch.changes, merged_away=batch.merged_away, last_event=batch.last_event, now=batch.now, cause=batch.cause
+    )
+
+
+def profiles_reevaluate(
+    profile_ids: Iterable[int], *, changed: frozenset[str], cause: str, now: datetime | None = None
+) -> int:
+    """Re-evaluate the segments that depend on `changed` (e.g. {"consent:email_marketing"}) for
+    these profiles after their inputs changed outside the event pipeline (consent, time passing,
+    erasure...). Call inside a transaction: the profiles are locked in id order (as the pipeline
+    locks them, so the two never decide the same membership at once), the diffs and ledger rows
+    (with `cause`) are written, and broadcast after commit. Returns the number of changes."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return 0
+    locked = list(
+        Profile.objects.select_for_update()
+        .filter(pk__in=ids, merged_into__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return _reevaluate(dict.fromkeys(locked, changed), now=now or timezone.now(), cause=cause)
+
+
+def _reevaluate(
+    changes: dict[int, frozenset[str]],
+    *,
+    now: datetime,
+    merged_away: dict[int, int] | None = None,
+    last_event: dict[int, int] | None = None,
+    cause: str | None = None,
+) -> int:
+    """Evaluate the affected active segments for the changed profiles, in dependency order, and
+    write the differences. `cause` None: an event (or a merge when "merge" changed)."""
+    merged_away = merged_away or {}
+    last_event = last_event or {}
+    if not (changes or merged_away):
+        return 0
+    active = Segment.objects.filter(status=Segment.Status.ACTIVE)
+    _lock_segments(list(active.values_list("pk", flat=True)), shared=True)
+    segments = list(active)  # read after the locks: a full evaluation that just committed is seen
+    if not segments:
+        return 0
+    profile_ids = set(changes)
     membership = set(
-        Membership.objects.filter(profile_id__in=profile_ids | set(batch.merged_away)).values_list(
-            "segment_id", "profile_id"
-        )
+        Membership.objects.filter(profile_id__in=profile_ids | set(merged_away)).values_list("segment_id", "profile_id")
     )
     compiled = in_dependency_order([_compile(s, membership) for s in segments])
     states = states_for_profiles(Profile.objects.filter(pk__in=profile_ids)) if profile_ids else {}
     diffs: list[MembershipDiff] = []
     changed_segments: dict[int, set[int]] = {pid: set() for pid in profile_ids}
     for segment in compiled:
-        for profile_id, changed in batch.changes.items():
+        for profile_id, changed in changes.items():
             if not _affected(segment, changed, changed_segments[profile_id]):
                 continue
-            member = segment.predicate(states[profile_id], batch.now)
+            member = segment.predicate(states[profile_id], now)
             was = (segment.id, profile_id) in membership
             if member == was:
                 continue
-            cause = MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT
-            diffs.append(
-                MembershipDiff(segment.id, segment.version, profile_id, member, cause, batch.last_event.get(profile_id))
-            )
+            reason = cause or (MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT)
+            event_id = last_event.get(profile_id) if reason == MembershipChange.Cause.EVENT else None
+            diffs.append(MembershipDiff(segment.id, segment.version, profile_id, member, reason, event_id))
             changed_segments[profile_id].add(segment.id)
             (membership.add if member else membership.discard)((segment.id, profile_id))
     versions = {s.id: s.version for s in compiled}
-    for merged_id in batch.merged_away:  # a merged profile leaves every segment
+    for merged_id in merged_away:  # a merged profile leaves every segment
         for segment_id, profile_id in list(membership):
             if profile_id == merged_id:
                 diffs.append(MembershipDiff(segment_id, versions.get(segment_id, 0), merged_id, False, "merge", None))
                 membership.discard((segment_id, profile_id))
-    write_diffs(diffs, batch.now)
+    write_diffs(diffs, now)
+    return len(diffs)
+
+
+# Namespace of the PostgreSQL advisory locks (namespace, segment id) that keep a full evaluation
+# and incremental ones of the same segment apart: incremental evaluations take them shared (they
+# run side by side), a full evaluation exclusive, so it never overwrites what a batch that
+# committed during its scan decided, nor the reverse.
+SEGMENT_LOCK_NAMESPACE = 0x5E0A3
+
+
+def _lock_segments(segment_ids: list[int], *, shared: bool) -> None:
+    if connection.vendor != "postgresql" or not segment_ids:
+        return
+    statement = (
+        "SELECT count(pg_advisory_xact_lock_shared(%s, id)) FROM unnest(%s::int[]) AS id"
+        if shared
+        else "SELECT count(pg_advisory_xact_lock(%s, id)) FROM unnest(%s::int[]) AS id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [SEGMENT_LOCK_NAMESPACE, sorted(segment_ids)])
+
+
+# --- Time passing --------------------------------------------------------------------------------
+
+# Key of the PostgreSQL advisory lock that lets one worker at a time sweep time-relative rules.
+TIME_SWEEP_LOCK_KEY = 0x5E0A2
+
+
+def _sweep_lock() -> bool:
+    """One sweeper at a time (PostgreSQL); SQLite serialises writers by itself."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [TIME_SWEEP_LOCK_KEY])
+        return cursor.fetchone()[0]
+
+
+def time_sweep(*, now: datetime | None = None) -> int:
+    """Flip the memberships that time alone has changed since the last sweep (cause `time`).
+
+    Each active segment with time-relative conditions remembers up to when it has been swept
+    (`time_swept_at`; a full evaluation sets it to the moment it evaluated at). The profiles that
+    may have crossed one of its conditions' moments since then are found with range queries
+    (segments.rules.crossings) and re-evaluated exactly; nobody else is looked at. Run every
+    SEGMENT_TIME_SWEEP_SECONDS by beat (and by the embedded worker). Returns the changes written."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not _sweep_lock():
+            return 0
+        swept: list[tuple[int, datetime]] = []
+        candidates: set[int] = set()
+        for segment in Segment.objects.filter(status=Segment.Status.ACTIVE, time_swept_at__isnull=False):
+            rule = _compiled_rule(segment)
+            if not rule[1].time or segment.time_swept_at >= now:
+                continue
+            candidates |= crossing_profiles(rule[0], segment.time_swept_at, now)
+            swept.append((segment.pk, segment.time_swept_at))
+        changes = profiles_reevaluate(
+            candidates, changed=frozenset({"time"}), cause=MembershipChange.Cause.TIME, now=now
+        )
+        for segment_id, since in swept:
+            # Compare-and-set: a full evaluation that committed meanwhile has set its own moment.
+            Segment.objects.filter(pk=segment_id, time_swept_at=since).update(time_swept_at=now)
+    return changes
 
 
 def write_diffs(diffs: list[MembershipDiff], now: datetime) -> None:
     """Apply membership changes, append them to the ledger, keep counts, broadcast after commit."""
     if not diffs:
         return
-    entering = [d for d in diffs if d.entered]
-    leaving = [d for d in diffs if not d.entered]
-    Membership.objects.bulk_create(
-        [Membership(segment_id=d.segment_id, profile_id=d.profile_id, since=now) for d in entering],
-        ignore_conflicts=True,
-    )
-    for segment_id in {d.segment_id for d in leaving}:
-        Membership.objects.filter(
-            segment_id=segment_id, profile_id__in=[d.profile_id for d in leaving if d.segment_id == segment_id]
-        ).delete()
-    MembershipChange.objects.bulk_create(
-        [
-            MembershipChange(
-                segment_id=d.segment_id,
-                profile_id=d.profile_id,
-                entered=d.entered,
-                at=now,
-                cause=d.cause,
-                event_id=d.event_id,
-                version=d.version,
-            )
-            for d in diffs
-        ]
-    )
+    entering = [(d.segment_id, d.profile_id) for d in diffs if d.entered]
+    leaving = [(d.segment_id, d.profile_id) for d in diffs if not d.entered]
+    ledger = [(d.segment_id, d.profile_id, d.entered, d.cause, d.event_id, d.version) for d in diffs]
+    if connection.vendor == "postgresql":
+        pg.memberships_insert(entering, now)
+        pg.memberships_delete(leaving)
+        pg.changes_insert(ledger, now)
+    else:
+        Membership.objects.bulk_create(
+            [Membership(segment_id=s, profile_id=p, since=now) for s, p in entering], ignore_conflicts=True
+        )
+        for segment_id in {s for s, _ in leaving}:
+            Membership.objects.filter(
+                segment_id=segment_id, profile_id__in=[p for s, p in leaving if s == segment_id]
+            )._raw_delete(Membership.objects.db)
+        MembershipChange.objects.bulk_create(
+            [
+                MembershipChange(segment_id=s, profile_id=p, entered=e, at=now, cause=c, event_id=ev, version=v)
+                for s, p, e, c, ev, v in ledger
+            ]
+        )
     deltas: dict[int, int] = {}
     for d in diffs:
         deltas[d.segment_id] = deltas.get(d.segment_id, 0) + (1 if d.entered else -1)
@@ -238,13 +349,38 @@ def off_membership_changes(listener) -> None:
         _activation_listeners.remove(listener)
 
 
+# Above this many changes in one transaction (a full evaluation of a large segment), websocket
+# clients get one summary per segment and cause instead of a message per person.
+LIVE_CHANGES_LIMIT = 500
+
+
+def _live_messages(messages: list[dict]) -> list[dict]:
+    if len(messages) <= LIVE_CHANGES_LIMIT:
+        return messages
+    summaries: dict[tuple[int, str], dict] = {}
+    for message in messages:
+        key = (message["segment_id"], message["cause"])
+        summary = summaries.setdefault(
+            key,
+            {
+                "type": "segment.changes",
+                "segment_id": key[0],
+                "cause": key[1],
+                "entered": 0,
+                "exited": 0,
+                "at": message["at"],
+            },
+        )
+        summary[message["change"]] += 1
+    return list(summaries.values())
+
+
 def _broadcast(messages: list[dict]) -> None:
     """After commit: websockets (Channels groups), then the activation hook. A failure here never
     undoes a committed change; it is logged."""
     try:
-        for message in messages:
-            broadcast(group_for_segment(message["segment_id"]), message)
-            broadcast(FEED_GROUP, message)
+        live = _live_messages(messages)
+        broadcast_many([(group_for_segment(m["segment_id"]), m) for m in live] + [(FEED_GROUP, m) for m in live])
     except Exception:
         log.exception("broadcasting membership changes failed")
     for listener in list(_activation_listeners):
@@ -260,10 +396,21 @@ def _broadcast(messages: list[dict]) -> None:
 def evaluate_segment(segment_id: int, *, cause: str = MembershipChange.Cause.RULE_EDIT) -> int:
     """Evaluate a segment over every profile with its SQL target and write the difference.
     Returns the number of membership changes."""
-    now = timezone.now()
+    # Seen by others at once (outside the evaluation's transaction): the segment is being evaluated.
+    Segment.objects.filter(pk=segment_id).update(evaluation=Segment.Evaluation.RUNNING, evaluation_progress=0.1)
+    try:
+        return _evaluate_fully(segment_id, cause)
+    except Exception:
+        if not connection.in_atomic_block:  # (inside a caller's failed transaction, it rolls back)
+            Segment.objects.filter(pk=segment_id).update(evaluation=Segment.Evaluation.FAILED)
+        raise
+
+
+def _evaluate_fully(segment_id: int, cause: str) -> int:
     with transaction.atomic():
+        _lock_segments([segment_id], shared=False)
+        now = timezone.now()
         segment = Segment.objects.select_for_update().get(pk=segment_id)
-        Segment.objects.filter(pk=segment_id).update(evaluation=Segment.Evaluation.RUNNING, evaluation_progress=0.1)
         if segment.status == Segment.Status.ACTIVE:
             target = set(
                 matching_profiles(segment.rule, now=now, segment_sql=membership_q, consent_sql=consent_q).values_list(
@@ -281,6 +428,10 @@ def evaluate_segment(segment_id: int, *, cause: str = MembershipChange.Cause.RUL
         ]
         write_diffs(diffs, now)
         Segment.objects.filter(pk=segment_id).update(
-            evaluation=Segment.Evaluation.DONE, evaluation_progress=1.0, evaluated_at=now, member_count=len(target)
+            evaluation=Segment.Evaluation.DONE,
+            evaluation_progress=1.0,
+            evaluated_at=now,
+            time_swept_at=now,
+            member_count=len(target),
         )
     return len(diffs)

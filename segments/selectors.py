@@ -19,10 +19,16 @@ from segments.rules.to_sql import matching_profiles
 SAMPLE_SIZE = 10
 
 
-def segment_list(*, include_archived: bool = False) -> QuerySet[Segment]:
+def segment_list(*, include_archived: bool = False, viewer=None) -> QuerySet[Segment]:
+    """Segments by name; with `viewer`, only those the viewer may see (per-segment access,
+    accounts/segment_access.py), filtered in the query."""
     segments = Segment.objects.select_related("owner")
     if not include_archived:
         segments = segments.filter(status=Segment.Status.ACTIVE)
+    if viewer is not None:
+        from accounts.segment_access import segments_visible
+
+        segments = segments_visible(segments, viewer)
     return segments.order_by("name", "id")
 
 
@@ -124,3 +130,76 @@ def segment_explain(segment: Segment, profile: Profile) -> dict:
         "explanation": tree,
         "last_change": last_change,
     }
+
+
+# --- Pages: trends, last changes, composition (segments UI) ---------------------------------------
+
+
+def segment_trends(segments: list[Segment], *, days: int = 30, now: datetime | None = None) -> dict[int, list[int]]:
+    """Each segment's size at the end of each of the last `days` UTC days (today last), walked back
+    from its current member_count through the ledger's daily net changes: one grouped query."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncDate
+
+    today = (now or timezone.now()).date()
+    start = today - timedelta(days=days - 1)
+    ids = [s.pk for s in segments]
+    net: dict[int, dict] = {pk: {} for pk in ids}
+    rows = (
+        MembershipChange.objects.filter(segment_id__in=ids, at__date__gte=start)
+        .annotate(day=TruncDate("at"))
+        .values("segment_id", "day")
+        .annotate(entries=Count("id", filter=Q(entered=True)), exits=Count("id", filter=Q(entered=False)))
+    )
+    for row in rows:
+        net[row["segment_id"]][row["day"]] = row["entries"] - row["exits"]
+    trends = {}
+    for segment in segments:
+        size = segment.member_count
+        series = []
+        for offset in range(days):
+            day = today - timedelta(days=offset)
+            series.append(max(size, 0))
+            size -= net[segment.pk].get(day, 0)
+        trends[segment.pk] = list(reversed(series))
+    return trends
+
+
+def segment_last_changes(segment_ids: list[int]) -> dict[int, datetime]:
+    """When each segment's membership last changed (from the ledger)."""
+    rows = MembershipChange.objects.filter(segment_id__in=segment_ids).values("segment_id").annotate(last=Max("at"))
+    return {row["segment_id"]: row["last"] for row in rows}
+
+
+def segment_rfm_breakdown(segment: Segment) -> list[dict]:
+    """Members per RFM class, largest first ("" = no class yet: no orders)."""
+    from django.db.models import Count
+
+    rows = (
+        Profile.objects.filter(memberships__segment=segment)
+        .values("rfm_class")
+        .annotate(members=Count("id"))
+        .order_by("-members", "rfm_class")
+    )
+    return [{"rfm_class": row["rfm_class"] or "", "members": row["members"]} for row in rows]
+
+
+def segment_member_traits(segment: Segment, *, sample: int = 2000) -> list[dict]:
+    """Trait documents of up to `sample` most recently seen members (for composition breakdowns)."""
+    return list(
+        Profile.objects.filter(memberships__segment=segment)
+        .order_by("-last_seen")
+        .values_list("traits", flat=True)[:sample]
+    )
+
+
+def profile_segments(profile: Profile, viewer=None) -> list[dict]:
+    """The active segments a profile is in now, most recently entered first (only those
+    `viewer` may see, when given: per-segment access)."""
+    memberships = Membership.objects.filter(profile=profile, segment__status=Segment.Status.ACTIVE)
+    if viewer is not None:
+        memberships = memberships.filter(segment__in=segment_list(viewer=viewer).values("pk"))
+    rows = memberships.order_by("-since", "segment_id").values_list("segment_id", "segment__name", "since")
+    return [{"id": segment_id, "name": name, "since": since} for segment_id, name, since in rows]

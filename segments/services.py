@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from audit.constants import AuditAction
+from audit.services import audit_record
 from segments.models import Membership, MembershipChange, Segment, SegmentVersion
 from segments.rules import RuleError, parse
 from segments.rules.dependencies import find_cycle, referenced_segments
@@ -43,6 +45,9 @@ def segment_create(*, name: str, rule: dict, owner=None, description: str = "") 
     _checked_rule(rule, segment_id=None)
     segment = Segment.objects.create(name=name.strip(), description=description, rule=rule, owner=owner)
     SegmentVersion.objects.create(segment=segment, version=1, rule=rule, created_by=owner)
+    audit_record(
+        action=AuditAction.SEGMENT_CREATED, actor=owner, target=segment, details={"name": segment.name, "version": 1}
+    )
     _schedule_evaluation(segment.pk)
     return segment
 
@@ -66,6 +71,17 @@ def segment_update(
         segment.evaluation = Segment.Evaluation.PENDING
         SegmentVersion.objects.create(segment=segment, version=segment.version, rule=rule, created_by=user)
     segment.save()
+    changed = [f for f, v in (("name", name), ("description", description)) if v is not None]
+    audit_record(
+        action=AuditAction.SEGMENT_UPDATED,
+        actor=user,
+        target=segment,
+        details={
+            "name": segment.name,
+            "changed": changed + (["rule"] if rule_changed else []),
+            "version": segment.version,
+        },
+    )
     if rule_changed:
         _schedule_evaluation(segment.pk)
     return segment
@@ -88,6 +104,7 @@ def segment_archive(*, segment: Segment) -> Segment:
         raise ValueError(f"segments {', '.join(dependents)} use this segment; change them first")
     segment.status = Segment.Status.ARCHIVED
     segment.save(update_fields=["status", "updated_at"])
+    audit_record(action=AuditAction.SEGMENT_ARCHIVED, target=segment, details={"name": segment.name})
     members = list(Membership.objects.filter(segment=segment).values_list("profile_id", flat=True))
     write_diffs(
         [

@@ -61,6 +61,16 @@ def _close_connection_pools_before_teardown(django_db_setup, django_db_blocker):
         for connection in connections.all():
             if hasattr(connection, "close_pool"):
                 connection.close_pool()
+        default = connections["default"]
+        if default.vendor == "postgresql":
+            # Async tests leave connections in asgiref's executor threads, which this thread
+            # cannot close; end them so that the test database can be dropped.
+            with default.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            default.close()
 
 
 @pytest.fixture
@@ -257,6 +267,15 @@ def _doorbell_off(settings):
     from profiles.settings import forget_profile_config
 
     forget_profile_config()
+    from pii.masking import forget_classification
+
+    forget_classification()  # the per-process memo of the PII classification, likewise
+    from accounts.lockout import forget_all_attempts
+
+    forget_all_attempts()  # sign-in attempt counters live in the cache, outside the test's transaction
+    from privacy.suppression import forget_suppressions
+
+    forget_suppressions()  # the per-process memo of the erasure suppression list, likewise
 
 
 @pytest.fixture

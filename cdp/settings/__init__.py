@@ -12,6 +12,7 @@ Two ways to run, one code path (see README "Configuration"):
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,15 +76,21 @@ INSTALLED_APPS = [
     "consent",
     "campaigns",
     "dashboards",
+    "privacy",
+    "audit",
+    "pii",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.context.RequestContextMiddleware",
+    "cdp.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees failed logins from every authentication path.
@@ -125,6 +132,10 @@ if DATABASE_URL:
         )
     }
     DATABASES["default"]["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)}
+    if CDP_ENV == "test":
+        # Test isolation flushes (TRUNCATEs) every table; the audit table refuses that otherwise
+        # (audit/migrations/0002_append_only_trigger.py). Never set outside tests.
+        DATABASES["default"]["OPTIONS"]["options"] = "-c shoal.audit_truncate_ok=on"
     if DATABASE_POOL_SIZE:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
@@ -198,19 +209,36 @@ INGESTION_DOORBELL = env_str("INGESTION_DOORBELL", "celery" if REDIS_URL else "t
 if INGESTION_DOORBELL not in {"celery", "thread", "off"}:
     raise ImproperlyConfigured("INGESTION_DOORBELL must be celery, thread or off")
 INGESTION_SWEEP_SECONDS = float(env_int("INGESTION_SWEEP_SECONDS", 5, minimum=1))
+# How often time-relative segment rules are swept for memberships that time alone has flipped.
+SEGMENT_TIME_SWEEP_SECONDS = float(env_int("SEGMENT_TIME_SWEEP_SECONDS", 10, minimum=1, maximum=60))
 # Browser origins allowed to call the tracking API for every source (besides each source's own).
 TRACKING_CORS_ORIGINS = env_list("TRACKING_CORS_ORIGINS")
 
+# --- Consent (docs/consent.md) ------------------------------------------------------------------
+
+# What is stored for events of a person who denied or withdrew analytics consent:
+# keep | strip_context (default: no IP, user agent, page, campaign… in the stored event) | strip_properties.
+ANALYTICS_DENIED_EFFECT = env_str("ANALYTICS_DENIED_EFFECT", "strip_context")
+if ANALYTICS_DENIED_EFFECT not in {"keep", "strip_context", "strip_properties"}:
+    raise ImproperlyConfigured("ANALYTICS_DENIED_EFFECT must be keep, strip_context or strip_properties")
+# Days a preference-centre link (sent in every email) stays valid.
+PREFERENCE_LINK_MAX_AGE_DAYS = env_int("PREFERENCE_LINK_MAX_AGE_DAYS", 365, minimum=1)
+
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-unprocessed-events": {"task": "ingestion.sweep_unprocessed", "schedule": INGESTION_SWEEP_SECONDS},
+    "sweep-segment-time": {"task": "segments.time_sweep", "schedule": SEGMENT_TIME_SWEEP_SECONDS},
     "rerank-rfm": {"task": "profiles.rerank_rfm", "schedule": 300.0},
     "prune-trait-history": {"task": "profiles.prune_trait_history", "schedule": 3600.0},
+    "apply-event-retention": {"task": "privacy.apply_retention", "schedule": 3600.0},
+    "retry-erasure-webhooks": {"task": "privacy.retry_erasure_webhooks", "schedule": 300.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Reserves an attempt atomically before the password is checked (holds under concurrency).
+    "accounts.lockout.ConcurrentAttemptsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -232,7 +260,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0) or None
 AXES_VERBOSE = False
 
-SESSION_COOKIE_AGE = env_int("SESSION_AGE_SECONDS", 12 * 3600, minimum=300)
+SESSION_COOKIE_AGE = env_int("SESSION_AGE_SECONDS", 12 * 3600, minimum=300)  # absolute, from sign-in
+# A session unused for this long ends (accounts/middleware.py).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -241,9 +272,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False  # page scripts send it back as X-CSRFToken (e.g. static/segments/api.js)
+CSRF_COOKIE_SAMESITE = "Lax"
+# Visibility of a segment nobody set one for: "workspace" (everyone with view_segments) or "private".
+SEGMENT_DEFAULT_VISIBILITY = env_str("SEGMENT_DEFAULT_VISIBILITY", "workspace")
+if SEGMENT_DEFAULT_VISIBILITY not in {"workspace", "private"}:
+    raise ImproperlyConfigured("SEGMENT_DEFAULT_VISIBILITY must be workspace or private")
+# How long a deliberate reveal of one profile's personal data lasts on its page (pii/).
+PII_REVEAL_SECONDS = env_int("PII_REVEAL_SECONDS", 300, minimum=30)
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # "__Host-": browsers accept it only over HTTPS, for this exact host, on path / (no subdomain
+    # or plain-HTTP page can set or overwrite the session cookie).
+    SESSION_COOKIE_NAME = "__Host-shoal_session"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
@@ -306,6 +348,10 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.constants.ROLE_CHOICES",
         "SourceKindEnum": "ingestion.constants.SourceKind.CHOICES",
         "RfmClassEnum": "profiles.constants.RFM_CLASS_NAMES",
+        "ConsentDecisionReasonEnum": "consent.constants.DecisionReason.choices",
+        "PrivacyRequestKindEnum": "privacy.constants.RequestKind.CHOICES",
+        "PrivacyRequestStatusEnum": "privacy.constants.RequestStatus.CHOICES",
+        "PrivacyRequestActionEnum": "privacy.constants.RequestAction.CHOICES",
     },
 }
 
@@ -316,15 +362,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Query strings can hold what people searched for (emails, names): not in access logs.
+    "filters": {"redact_query": {"()": "cdp.log_filters.RedactQueryString"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "axes": {"level": "WARNING"},
+        # Lockouts are in the audit log (address hashed); axes would log the raw address and username.
+        "axes": {"level": "ERROR"},
         # One line per task run buries everything else (the embedded worker runs beat every few s).
         "celery.app.trace": {"level": "WARNING"},
+        "uvicorn.access": {"filters": ["redact_query"], "handlers": ["console"], "propagate": False},
     },
 }
 
 # --- Shoal --------------------------------------------------------------------------------------
 
 SHOAL_BASE_URL = env_str("SHOAL_BASE_URL", "http://127.0.0.1:8000")
+
+# Key of the keyed hashes (HMAC-SHA256) of erased people's identifiers (privacy/hashing.py). Derived
+# from SECRET_KEY by default; set it explicitly so that rotating SECRET_KEY keeps the suppression list.
+PRIVACY_HASH_KEY = env_str("PRIVACY_HASH_KEY") or hashlib.sha256(f"shoal-privacy:{SECRET_KEY}".encode()).hexdigest()

@@ -37,17 +37,24 @@ def test_search_for_a_profile_and_open_its_360_page(signed_in_page, make_user, s
     send("identify", {"userId": "bob-2", "traits": {"email": "bob@example.com", "name": "Bob Ray"}})
     drain()
 
-    page = signed_in_page(make_user("analyst"))
+    page = signed_in_page(make_user("steward"))
     page.get_by_role("navigation").get_by_role("link", name="Profiles").click()
-    expect(page.get_by_role("link", name="Bob Ray")).to_be_visible()
+    # Personal data is masked in lists for everyone (docs/privacy.md).
+    expect(page.get_by_role("link", name="B•• R••")).to_be_visible()
+    expect(page.get_by_text("bob@example.com")).to_have_count(0)
 
     page.get_by_label("Search profiles").fill("ANA@exa")
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("link", name="Bob Ray")).to_have_count(0)
-    page.get_by_role("link", name="Ana Lima").click()
+    expect(page.get_by_role("link", name="B•• R••")).to_have_count(0)
+    page.get_by_role("link", name="A•• L•••").click()
 
-    expect(page.get_by_role("heading", name="Ana Lima", level=2)).to_be_visible()
+    expect(page.get_by_role("heading", name="A•• L•••", level=2)).to_be_visible()
     identities = page.get_by_role("region", name="Identities")
+    expect(identities.get_by_text("a•••@e•••.com", exact=True)).to_be_visible()
+    # A data steward may reveal one profile; the reveal is audited.
+    page.get_by_role("button", name="Reveal personal data").click()
+    expect(page.get_by_role("heading", name="Ana Lima", level=2)).to_be_visible()
+    expect(page.get_by_text("This reveal is in the audit log")).to_be_visible()
     for value in ("ana-1", "anon-ana", "ana@example.com"):
         expect(identities.get_by_text(value, exact=True)).to_be_visible()
     expect(page.get_by_role("region", name="Traits").get_by_role("row", name="plan pro")).to_be_visible()

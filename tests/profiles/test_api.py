@@ -98,12 +98,13 @@ def test_list_is_most_recently_seen_first_with_display_names_and_metrics(api_key
     assert body["next"] is None and body["previous"] is None
     visitor, ana, bruno = body["results"]
     assert visitor["display_name"] == "Anonymous" and visitor["anonymous_id"] == "visitor-9"
-    assert ana["display_name"] == "Ana Lima"
-    assert ana["email"] == "ana@example.com" and ana["user_id"] == "ana-1"
+    # Personal data is masked in every API answer (docs/privacy.md); the user id is not PII here.
+    assert ana["display_name"] == "A•• L•••"
+    assert ana["email"] == "a•••@e•••.com" and ana["user_id"] == "ana-1"
     assert ana["orders_count"] == 2 and ana["events_count"] == 4
     assert ana["revenue_total"] == "42.5000"
     assert ana["rfm_class"] is not None and visitor["rfm_class"] is None
-    assert bruno["display_name"] == "Bruno Costa"
+    assert bruno["display_name"] == "B•••• C••••"
 
 
 @pytest.mark.parametrize(
@@ -222,13 +223,13 @@ def test_detail_is_the_360_view(api_key_client, people):
     body = api_key_client("analyst").get(f"/api/v1/profiles/{people['ana']}/").json()
     assert body["id"] == body["requested_id"] == people["ana"]
     assert body["merged_into"] is None
-    assert body["display_name"] == "Ana Lima"
+    assert body["display_name"] == "A•• L•••"
     assert {(i["kind"], i["value"]) for i in body["identities"]} == {
         ("user_id", "ana-1"),
         ("anonymous_id", "anon-ana"),
-        ("email", "ana@example.com"),
+        ("email", "a•••@e•••.com"),
     }
-    assert body["traits"] == {"email": "Ana@Example.com", "name": "Ana Lima", "plan": "pro"}
+    assert body["traits"] == {"email": "A•••@E•••.com", "name": "A•• L•••", "plan": "pro"}
     assert body["trait_timestamps"]["plan"].startswith(ago(days=3)[:16])
     metrics = body["metrics"]
     assert metrics["orders_count"] == 2 and metrics["revenue_total"] == "42.5000"
@@ -252,7 +253,7 @@ def test_a_merged_id_answers_with_the_surviving_profile(api_key_client, people, 
     assert body["id"] == people["ana"]
     assert body["requested_id"] == people["visitor"]
     assert body["merged_into"] == people["ana"]
-    assert body["display_name"] == "Ana Lima"
+    assert body["display_name"] == "A•• L•••"  # masked (docs/privacy.md)
     assert [m["merged_profile_id"] for m in body["merges"]] == [people["visitor"]]
     assert body["merges"][0]["reason"] == "event"
     assert "anonymous_id=visitor-9" in body["merges"][0]["identities_moved"]

@@ -137,3 +137,18 @@ def test_the_segments_page_lists_segments_with_their_size(client, make_user, peo
     assert "Pro plan" in html and "No segments yet" not in html
     assert '<td class="num">2</td>' in html
     assert "Up to date" in html
+
+
+def test_a_profile_lists_the_active_segments_it_is_in(api_key_client, people):
+    client = api_key_client("analyst")
+    pro = Segment.objects.create(name="Pro plan", rule=PRO)
+    buyers = Segment.objects.create(name="Buyers", rule={"event": "Order Completed"})
+    gone = Segment.objects.create(name="Archived pro", rule=PRO)
+    for segment in (pro, buyers, gone):
+        evaluate_segment(segment.pk)
+    Segment.objects.filter(pk=gone.pk).update(status=Segment.Status.ARCHIVED)
+
+    listed = client.get(f"/api/v1/profiles/{people['u1']}/").json()["segments"]
+    assert {s["name"] for s in listed} == {"Pro plan", "Buyers"}
+    assert all(s["since"] for s in listed)
+    assert client.get(f"/api/v1/profiles/{people['u2']}/").json()["segments"] == []

@@ -46,8 +46,14 @@ def roles_ensure() -> list[str]:
 
 
 def _console_permissions() -> list:
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Permission
     from django.db.models import Q
+
+    # After migrate, apps later in INSTALLED_APPS than accounts have no permission rows yet.
+    for app_label in sorted({app_label for app_label, _ in STEWARD_CONSOLE_PERMISSIONS}):
+        create_permissions(apps.get_app_config(app_label), verbosity=0)
 
     wanted = Q(pk__in=[])
     for app_label, codename in STEWARD_CONSOLE_PERMISSIONS:

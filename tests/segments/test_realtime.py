@@ -54,31 +54,31 @@ async def test_segment_sockets_need_a_signed_in_user_with_view_segments(make_use
     assert not connected and code == 4404
 
 
-async def test_a_large_full_evaluation_sends_counts_instead_of_one_message_per_person(
+async def test_many_changes_at_once_send_counts_instead_of_one_message_per_person(
     make_user, session_cookie, send, drain, monkeypatch
 ):
     from segments import engine
 
     monkeypatch.setattr(engine, "LIVE_CHANGES_LIMIT", 2)
-    for user in ("a", "b", "c"):
-        await database_sync_to_async(send)("identify", {"userId": user, "traits": {"plan": "pro"}})
-    await database_sync_to_async(drain)()
     segment = await database_sync_to_async(segment_create)(
         name="Pro", rule={"trait": "plan", "op": "eq", "value": "pro"}
     )
+    await database_sync_to_async(evaluate_segment)(segment.pk)
     user = await database_sync_to_async(make_user)("analyst")
     cookie = await database_sync_to_async(session_cookie)(user)
     client = connect(f"/ws/segments/{segment.pk}/", cookie)
     assert (await client.connect())[0]
 
-    await database_sync_to_async(evaluate_segment)(segment.pk)
+    for user_id in ("a", "b", "c"):  # one batch: three people enter at once
+        await database_sync_to_async(send)("identify", {"userId": user_id, "traits": {"plan": "pro"}})
+    await database_sync_to_async(drain)()
     message = await client.receive_json_from(timeout=10)
     assert message["type"] == "changes"
     assert (message["segment_id"], message["entered"], message["exited"], message["cause"]) == (
         segment.pk,
         3,
         0,
-        "rule_edit",
+        "event",
     )
     assert await client.receive_nothing(timeout=0.5)
     await client.disconnect()

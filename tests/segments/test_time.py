@@ -29,7 +29,7 @@ from segments.services import segment_create
 from tests.segments.strategies import NOW, Pools, populations, rules_for
 from tests.segments.test_parity import create_population, parity_source, resolvers  # noqa: F401
 
-MAX_EXAMPLES = int(os.environ.get("SHOAL_TIME_EXAMPLES", "200"))
+MAX_EXAMPLES = int(os.environ.get("SHOAL_TIME_EXAMPLES", "100"))
 
 # From a few seconds to a few months: crossings of minute, hour and day windows and day counts.
 LATER = st.one_of(

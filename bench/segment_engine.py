@@ -95,16 +95,18 @@ def preview_percentiles() -> dict:
     from segments.models import Segment
     from segments.selectors import rule_preview
 
-    times = []
+    times, named = [], []
     for segment in Segment.objects.order_by("pk"):
         started = time.perf_counter()
         rule_preview(segment.rule)
         times.append(time.perf_counter() - started)
+        named.append((round(times[-1], 2), segment.name))
     result = {
         "rules": len(times),
         "p50_s": round(percentile(times, 0.5), 3),
         "p95_s": round(percentile(times, 0.95), 3),
         "max_s": round(max(times), 3),
+        "slowest": sorted(named, reverse=True)[:6],
     }
     print("  preview:", json.dumps(result), flush=True)
     return result
@@ -304,6 +306,7 @@ def main() -> None:
     from profiles.models import Profile
 
     write_key = Source.objects.get(name="Bench").write_key
+    ingest.run("redis-cli", "-n", REDIS_URL.rsplit("/", 1)[1], "flushdb")  # no stale tasks from bench-data
     profiles = Profile.objects.count()
     results: dict = {
         "when": datetime.now(UTC).isoformat(),

@@ -278,7 +278,9 @@ def main() -> None:
     started = time.monotonic()
     if args.resume:
         configure_django()
-        sql("TRUNCATE segments_membershipchange, segments_membership, segments_segmentversion, segments_segment CASCADE")
+        sql(
+            "TRUNCATE segments_membershipchange, segments_membership, segments_segmentversion, segments_segment CASCADE"
+        )
         timings = finish(metrics=False)
     else:
         for statement in (f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}"):

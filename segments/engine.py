@@ -349,30 +349,37 @@ def off_membership_changes(listener) -> None:
         _activation_listeners.remove(listener)
 
 
-# Above this many changes in one transaction (a full evaluation of a large segment), websocket
-# clients get one summary per segment and cause instead of a message per person.
+# Above this many changes of one segment in one transaction (a full evaluation of a large
+# segment), websocket clients get one summary for that segment and cause instead of a message per
+# person; an event batch's few changes per segment go out one by one.
 LIVE_CHANGES_LIMIT = 500
 
 
 def _live_messages(messages: list[dict]) -> list[dict]:
-    if len(messages) <= LIVE_CHANGES_LIMIT:
-        return messages
-    summaries: dict[tuple[int, str], dict] = {}
+    per_segment: dict[int, list[dict]] = {}
     for message in messages:
-        key = (message["segment_id"], message["cause"])
-        summary = summaries.setdefault(
-            key,
-            {
-                "type": "segment.changes",
-                "segment_id": key[0],
-                "cause": key[1],
-                "entered": 0,
-                "exited": 0,
-                "at": message["at"],
-            },
-        )
-        summary[message["change"]] += 1
-    return list(summaries.values())
+        per_segment.setdefault(message["segment_id"], []).append(message)
+    live: list[dict] = []
+    for segment_id, changes in per_segment.items():
+        if len(changes) <= LIVE_CHANGES_LIMIT:
+            live.extend(changes)
+            continue
+        summaries: dict[str, dict] = {}
+        for message in changes:
+            summary = summaries.setdefault(
+                message["cause"],
+                {
+                    "type": "segment.changes",
+                    "segment_id": segment_id,
+                    "cause": message["cause"],
+                    "entered": 0,
+                    "exited": 0,
+                    "at": message["at"],
+                },
+            )
+            summary[message["change"]] += 1
+        live.extend(summaries.values())
+    return live
 
 
 def _broadcast(messages: list[dict]) -> None:

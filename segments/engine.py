@@ -120,8 +120,10 @@ def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment
 
 
 def _affected(segment: CompiledSegment, changed: frozenset[str], segments_changed: set[int]) -> bool:
+    """Whether a profile's `changed` inputs can change its membership of `segment`. Time passing
+    alone is the time sweep's ("time" in changed), not every event's."""
     deps = segment.depends_on
-    if "merge" in changed or deps.time or deps.consents:
+    if "merge" in changed or (deps.time and "time" in changed):
         return True
     if deps.metrics and "metrics" in changed:
         return True
@@ -129,7 +131,11 @@ def _affected(segment: CompiledSegment, changed: frozenset[str], segments_change
         return True
     for item in changed:
         kind, _, name = item.partition(":")
-        if (kind == "trait" and name.split(".")[0] in deps.traits) or (kind == "event" and name in deps.events):
+        if (
+            (kind == "trait" and name.split(".")[0] in deps.traits)
+            or (kind == "event" and name in deps.events)
+            or (kind == "consent" and name in deps.consents)
+        ):
             return True
     return False
 

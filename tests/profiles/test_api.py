@@ -18,6 +18,11 @@ def ago(**kwargs) -> str:
     return (NOW - timedelta(**kwargs)).isoformat()
 
 
+def earlier_today() -> str:
+    """Up to two hours ago, but on today's UTC date (counts in "the last day" are per UTC day)."""
+    return max(NOW - timedelta(hours=2), NOW.replace(hour=0, minute=0, second=0)).isoformat()
+
+
 def profile_id(kind: str, value: str) -> int:
     return Identity.objects.get(kind=kind, value=value).profile_id
 
@@ -41,7 +46,7 @@ def people(send, drain):
     )
     send(
         "track",
-        {"userId": "ana-1", "event": "Order Completed", "properties": {"revenue": 12.5}, "timestamp": ago(hours=2)},
+        {"userId": "ana-1", "event": "Order Completed", "properties": {"revenue": 12.5}, "timestamp": earlier_today()},
     )
     send(
         "identify",

@@ -13,6 +13,7 @@ from profiles import hooks
 from profiles.bulk import update_by_pk
 from profiles.constants import COUNT_WINDOWS_DAYS, RFM_GRID
 from profiles.models import Profile, ProfileEventDay
+from profiles.services import profiles_lock
 
 
 def days_since(moment: datetime | None, now: datetime | None = None) -> int | None:
@@ -126,7 +127,7 @@ def rfm_rerank() -> int:
 @transaction.atomic
 def _write_scores(profiles: list[Profile]) -> None:
     ids = [p.pk for p in profiles]
-    list(Profile.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    profiles_lock(ids)
     update_by_pk(Profile, profiles, ["rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_class"])
     metrics_changed = dict.fromkeys(ids, frozenset({"metrics"}))
     hooks.profiles_applied(hooks.AppliedBatch(metrics_changed, {}, {}, timezone.now(), cause="time"))

@@ -5,8 +5,18 @@ from __future__ import annotations
 from django.db.models import Count
 
 from profiles.constants import TRAIT_HISTORY_PER_PROFILE
-from profiles.models import ProfileSettings, TraitChange
+from profiles.models import Profile, ProfileSettings, TraitChange
 from profiles.settings import forget_profile_config
+
+
+def profiles_lock(profile_ids, *, live_only: bool = False) -> list[int]:
+    """Lock these profiles' rows for the current transaction, in id order — the order the event
+    pipeline locks them in, so that writers outside it never deadlock with it or decide the same
+    profile at once. `live_only` leaves merged profiles out. Returns the ids locked."""
+    profiles = Profile.objects.select_for_update().filter(pk__in=sorted(set(profile_ids)))
+    if live_only:
+        profiles = profiles.filter(merged_into__isnull=True)
+    return list(profiles.order_by("pk").values_list("pk", flat=True))
 
 
 def trait_history_prune(*, keep: int = TRAIT_HISTORY_PER_PROFILE) -> int:

@@ -26,6 +26,7 @@ from cdp.realtime import FEED_GROUP, broadcast_many, group_for_segment
 from consent.selectors import granted_profiles_q
 from profiles.hooks import AppliedBatch
 from profiles.models import Profile
+from profiles.services import profiles_lock
 from segments import pg
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
@@ -168,15 +169,9 @@ def profiles_reevaluate(
     erasure...). Call inside a transaction: the profiles are locked in id order (as the pipeline
     locks them, so the two never decide the same membership at once), the diffs and ledger rows
     (with `cause`) are written, and broadcast after commit. Returns the number of changes."""
-    ids = sorted(set(profile_ids))
-    if not ids:
+    locked = profiles_lock(profile_ids, live_only=True)
+    if not locked:
         return 0
-    locked = list(
-        Profile.objects.select_for_update()
-        .filter(pk__in=ids, merged_into__isnull=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     return _reevaluate(dict.fromkeys(locked, changed), now=now or timezone.now(), cause=cause)
 
 

@@ -44,7 +44,7 @@ def request_erase(*, request: DataSubjectRequest, actor=None) -> DataSubjectRequ
     identifiers become suppression entries (keyed hashes); the request keeps evidence (counts per
     table, hashes, times; no personal data) and forgets the identifier it was given. After
     commit, destinations are told by signed webhook."""
-    from profiles.models import Profile
+    from profiles.services import profiles_lock
 
     _require(request, kinds=(RequestKind.ERASURE,), statuses=(RequestStatus.IN_PROGRESS,))
     started = timezone.now()
@@ -61,7 +61,7 @@ def request_erase(*, request: DataSubjectRequest, actor=None) -> DataSubjectRequ
         person = Person(
             person.profile_ids if person else frozenset(), (person.identifiers if person else frozenset()) | given
         )
-        list(Profile.objects.select_for_update().filter(pk__in=person.profile_ids).order_by("pk").values_list("pk"))
+        profiles_lock(person.profile_ids)
         tables: dict[str, int] = {}
         for holder in holders():
             if holder.erase is not None:

@@ -41,7 +41,9 @@ class Event(models.Model):
     same transaction that applies the event to its profile.
     """
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    # Foreign keys without single-column indexes of their own: the composite indexes below lead
+    # with them, and every index is written twice per event (insert, then the worker's update).
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events", db_index=False)
     message_id = models.CharField(max_length=MAX_MESSAGE_ID_LENGTH)
     type = models.CharField(max_length=16)
     name = models.CharField(max_length=255, blank=True, default="")
@@ -57,7 +59,7 @@ class Event(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     profile = models.ForeignKey(
-        "profiles.Profile", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        "profiles.Profile", null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
     )
     processed_at = models.DateTimeField(null=True, blank=True)
 

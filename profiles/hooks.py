@@ -1,6 +1,8 @@
 """In-process subscribers to profile changes (the segment engine subscribes here).
 
-Two moments, with what changed per profile ("metrics", "trait:<key>", "event:<name>", "merge")
+Two moments, with what changed per profile ("metric:<column>" for each stored metric column that
+moved, or "metrics" when any may have; "trait:<key>", "event:<name>", "merge", "new" for a profile
+created by the batch)
 and which profiles were merged into which:
 
 * `profiles_applied(batch)` runs INSIDE the batch's transaction, after the profiles are written:
@@ -31,6 +33,7 @@ class AppliedBatch:
     last_event: dict[int, int]  # profile id → id of the latest event applied to it
     now: datetime
     cause: str | None = None  # None: events (or a merge); else why, e.g. "time" for an RFM re-rank
+    profiles: dict | None = None  # profile id → the Profile as just written, when the caller has them
 
 
 def subscribe_in_transaction(listener: Callable[[AppliedBatch], None]) -> None:

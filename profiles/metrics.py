@@ -124,10 +124,13 @@ def rfm_rerank() -> int:
     return len(rescored)
 
 
+RFM_CHANGES = frozenset({"metric:rfm_recency", "metric:rfm_frequency", "metric:rfm_monetary", "metric:rfm_class"})
+
+
 @transaction.atomic
 def _write_scores(profiles: list[Profile]) -> None:
     ids = [p.pk for p in profiles]
     profiles_lock(ids)
     update_by_pk(Profile, profiles, ["rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_class"])
-    metrics_changed = dict.fromkeys(ids, frozenset({"metrics"}))
+    metrics_changed = dict.fromkeys(ids, RFM_CHANGES)
     hooks.profiles_applied(hooks.AppliedBatch(metrics_changed, {}, {}, timezone.now(), cause="time"))

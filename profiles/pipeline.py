@@ -51,16 +51,31 @@ METRIC_FIELDS = [
     "last_order_at",
     "updated_at",
 ]
+# The metric columns whose changes are reported one by one ("metric:<column>") to subscribers.
+CHANGE_TRACKED_METRICS = tuple(f for f in METRIC_FIELDS if f not in ("traits", "trait_timestamps", "updated_at"))
 
 
 class _Retry(Exception):
     """Another worker changed a profile this batch depends on: roll back and start again."""
 
 
+def metric_values(profile: Profile) -> tuple:
+    return tuple(getattr(profile, column) for column in CHANGE_TRACKED_METRICS)
+
+
 class _Person:
     """A profile while a batch is being applied (new profiles have no pk yet)."""
 
-    __slots__ = ("existing", "full_recompute", "merged_into", "profile", "session_recompute", "touched", "user_id")
+    __slots__ = (
+        "existing",
+        "full_recompute",
+        "merged_into",
+        "metrics_before",
+        "profile",
+        "session_recompute",
+        "touched",
+        "user_id",
+    )
 
     def __init__(self, profile: Profile, user_id: str | None, existing: bool):
         self.profile = profile
@@ -69,7 +84,18 @@ class _Person:
         self.existing = existing
         self.full_recompute = False
         self.session_recompute = False
-        self.touched: set[str] = set()  # what changed: "traits:<key>", "event:<name>", "metrics"
+        # What changed: "trait:<key>", "event:<name>", "metric:<column>", or "metrics" (any metric).
+        self.touched: set[str] = set()
+        self.metrics_before = metric_values(profile) if existing else None
+
+    def metrics_changed(self) -> set[str]:
+        """ "metric:<column>" for each metric column that differs from when the profile was loaded."""
+        now = metric_values(self.profile)
+        if self.metrics_before is None:
+            return {f"metric:{column}" for column in CHANGE_TRACKED_METRICS}
+        return {
+            f"metric:{c}" for c, a, b in zip(CHANGE_TRACKED_METRICS, self.metrics_before, now, strict=True) if a != b
+        }
 
     def live(self) -> _Person:
         person = self
@@ -305,8 +331,6 @@ class _Batch:
             profile.last_seen = ts
         else:
             person.session_recompute = True  # arrived out of order: recount from the event store
-        person.touched.add("metrics")
-
         if event.type == "page":
             profile.page_views_count += 1
         traits = _traits_of(event)
@@ -433,6 +457,10 @@ class _Batch:
                 for a, b, k, v, e in self.conflicts
             ]
         )
+        for person in live:  # which metrics moved (a merge keeps the "metrics" wildcard)
+            person.touched |= person.metrics_changed()
+            if not person.existing:
+                person.touched.add("new")  # was in no segment: every segment may now hold
         changes = {p.profile.pk: frozenset(p.touched) for p in live if p.touched}
         merged_away = {lo.profile.pk: s.live().profile.pk for s, lo, *_ in self.merges if lo.existing}
         last_event = {}
@@ -446,7 +474,8 @@ class _Batch:
         )
         for pk, inputs in consent_changes.items():
             changes[pk] = changes.get(pk, frozenset()) | inputs
-        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now))
+        written = {p.profile.pk: p.profile for p in live}
+        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written))
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
             processed=len(self.event_person),

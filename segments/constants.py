@@ -57,6 +57,12 @@ METRICS: dict[str, str] = {
 }
 # Derived metric -> the stored column it is computed from.
 DAYS_SINCE_METRICS = {"days_since_last_order": "last_order_at", "days_since_last_seen": "last_seen"}
+# The stored columns each metric is read from (what the incremental engine watches for changes).
+METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{name: (name,) for name in METRICS},
+    **{name: (column,) for name, column in DAYS_SINCE_METRICS.items()},
+    "avg_order_value": ("orders_count", "revenue_total"),
+}
 # Stored Profile columns a ProfileState carries (everything the metrics above are read from).
 STORED_METRIC_COLUMNS = tuple(name for name in METRICS if name not in DAYS_SINCE_METRICS and name != "avg_order_value")
 

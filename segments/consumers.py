@@ -102,6 +102,14 @@ class _MembershipConsumer(AsyncJsonWebsocketConsumer):
         """Many changes at once (a full evaluation): counts instead of one message per person."""
         await self.send_json({**{k: v for k, v in event.items() if k != "type"}, "type": "changes"})
 
+    async def segment_batch(self, event):
+        """One transaction's changes in one channel-layer message: a frame per change, in order."""
+        for message in event["messages"]:
+            if message["type"] == "segment.membership":
+                await self.segment_membership(message)
+            elif message["type"] == "segment.changes":
+                await self.segment_changes(message)
+
 
 class SegmentConsumer(_MembershipConsumer):
     async def connect(self):

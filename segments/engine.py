@@ -32,10 +32,10 @@ from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
 from segments.rules.crossings import crossing_profiles
 from segments.rules.dependencies import Dependencies, dependencies, referenced_segments
-from segments.rules.state import ProfileState, states_for_profiles
+from segments.rules.state import ProfileState, event_needs, states_for_profiles
 from segments.rules.to_predicate import Predicate, compile_predicate
 from segments.rules.to_sql import matching_profiles
-from segments.rules.tree import Rule
+from segments.rules.tree import EventCondition, walk
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ def consent_granted(state: ProfileState, purpose: str) -> bool:
     return state.consents.get(purpose, False)
 
 
+def memberships_of(profile_ids: set[int]) -> set[tuple[int, int]]:
+    """(segment id, profile id) for the current memberships of these profiles."""
+    if connection.vendor == "postgresql":
+        return pg.memberships_of(sorted(profile_ids))
+    return set(Membership.objects.filter(profile_id__in=profile_ids).values_list("segment_id", "profile_id"))
+
+
 # --- Compiled segments ---------------------------------------------------------------------------
 
 
@@ -68,12 +75,14 @@ class CompiledSegment:
     predicate: Predicate
     depends_on: Dependencies
     references: set[int]
+    event_conditions: list[EventCondition]
+    reacts_to: frozenset[str]
 
 
 _compiled: dict[tuple[int, int, bytes], tuple] = {}
 
 
-def _compiled_rule(segment: Segment) -> tuple[Rule, Dependencies, set[int]]:
+def _compiled_rule(segment: Segment) -> tuple:
     """A segment's parsed rule, what it depends on and the segments it references; cached per
     version. Keyed by the rule's content too: ids can be reused (SQLite reuses the highest id of
     a deleted row), and a stale compiled rule would silently decide membership."""
@@ -81,7 +90,9 @@ def _compiled_rule(segment: Segment) -> tuple[Rule, Dependencies, set[int]]:
     cached = _compiled.get(key)
     if cached is None:
         rule = parse(segment.rule)
-        cached = (rule, dependencies(rule), referenced_segments(rule))
+        events = [node for node in walk(rule) if isinstance(node, EventCondition)]
+        depends_on = dependencies(rule)
+        cached = (rule, depends_on, referenced_segments(rule), events, _reacts_to(depends_on))
         if len(_compiled) > 1000:
             _compiled.clear()
         _compiled[key] = cached
@@ -91,13 +102,13 @@ def _compiled_rule(segment: Segment) -> tuple[Rule, Dependencies, set[int]]:
 def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegment:
     """Compile a segment's rule once per version (cached); `membership` is the batch's working
     set of (segment id, profile id) that segment conditions read."""
-    rule, depends_on, references = _compiled_rule(segment)
+    rule, depends_on, references, events, reacts_to = _compiled_rule(segment)
     predicate = compile_predicate(
         rule,
         segment_member=lambda state, segment_id: (segment_id, state.profile_id) in membership,
         consent_granted=consent_granted,
     )
-    return CompiledSegment(segment.pk, segment.version, predicate, depends_on, references)
+    return CompiledSegment(segment.pk, segment.version, predicate, depends_on, references, events, reacts_to)
 
 
 def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment]:
@@ -120,25 +131,31 @@ def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment
     return ordered
 
 
+def _reacts_to(deps: Dependencies) -> frozenset[str]:
+    """The change keys (as the pipeline names them) that can move a segment's membership."""
+    return frozenset(
+        [f"trait:{key}" for key in deps.traits]
+        + [f"event:{name}" for name in deps.events]
+        + [f"metric:{column}" for column in deps.metric_columns]
+        + [f"consent:{purpose}" for purpose in deps.consents]
+        + (["metrics"] if deps.metrics else [])
+        + (["time"] if deps.time else [])
+        + ["merge", "new"]  # a merged or new profile is looked at by every segment
+    )
+
+
+def _change_keys(changed: frozenset[str]) -> frozenset[str]:
+    """A profile's change keys with trait paths cut to their top-level key ("trait:address.city"
+    → "trait:address"), as dependencies name them."""
+    if not any(item.startswith("trait:") and "." in item for item in changed):
+        return changed
+    return frozenset(item.split(".", 1)[0] if item.startswith("trait:") else item for item in changed)
+
+
 def _affected(segment: CompiledSegment, changed: frozenset[str], segments_changed: set[int]) -> bool:
-    """Whether a profile's `changed` inputs can change its membership of `segment`. Time passing
-    alone is the time sweep's ("time" in changed), not every event's."""
-    deps = segment.depends_on
-    if "merge" in changed or (deps.time and "time" in changed):
-        return True
-    if deps.metrics and "metrics" in changed:
-        return True
-    if deps.segments & segments_changed:
-        return True
-    for item in changed:
-        kind, _, name = item.partition(":")
-        if (
-            (kind == "trait" and name.split(".")[0] in deps.traits)
-            or (kind == "event" and name in deps.events)
-            or (kind == "consent" and name in deps.consents)
-        ):
-            return True
-    return False
+    """Whether a profile's `changed` inputs (see _change_keys) can change its membership of
+    `segment`. Time passing alone is the time sweep's ("time" in changed), not every event's."""
+    return not segment.reacts_to.isdisjoint(changed) or not segment.depends_on.segments.isdisjoint(segments_changed)
 
 
 # --- Incremental ---------------------------------------------------------------------------------
@@ -157,7 +174,12 @@ class MembershipDiff:
 def profiles_applied(batch: AppliedBatch) -> None:
     """In the event batch's transaction: re-evaluate what the batch may have changed."""
     _reevaluate(
-        batch.changes, merged_away=batch.merged_away, last_event=batch.last_event, now=batch.now, cause=batch.cause
+        batch.changes,
+        merged_away=batch.merged_away,
+        last_event=batch.last_event,
+        now=batch.now,
+        cause=batch.cause,
+        profiles=batch.profiles,
     )
 
 
@@ -182,9 +204,11 @@ def _reevaluate(
     merged_away: dict[int, int] | None = None,
     last_event: dict[int, int] | None = None,
     cause: str | None = None,
+    profiles: dict[int, Profile] | None = None,
 ) -> int:
     """Evaluate the affected active segments for the changed profiles, in dependency order, and
-    write the differences. `cause` None: an event (or a merge when "merge" changed)."""
+    write the differences. `cause` None: an event (or a merge when "merge" changed). `profiles`:
+    the changed profiles as the caller just wrote them (else they are read)."""
     merged_away = merged_away or {}
     last_event = last_event or {}
     if not (changes or merged_away):
@@ -195,11 +219,14 @@ def _reevaluate(
     if not segments:
         return 0
     profile_ids = set(changes)
-    membership = set(
-        Membership.objects.filter(profile_id__in=profile_ids | set(merged_away)).values_list("segment_id", "profile_id")
-    )
+    membership = memberships_of(profile_ids | set(merged_away))
     compiled = in_dependency_order([_compile(s, membership) for s in segments])
-    states = states_for_profiles(Profile.objects.filter(pk__in=profile_ids)) if profile_ids else {}
+    changes = {pid: _change_keys(changed) for pid, changed in changes.items()}
+    if profiles is not None and profile_ids <= profiles.keys():
+        loaded = {pk: profiles[pk] for pk in profile_ids}
+    else:
+        loaded = {p.pk: p for p in Profile.objects.filter(pk__in=profile_ids)} if profile_ids else {}
+    states = _states(compiled, changes, loaded, now)
     diffs: list[MembershipDiff] = []
     changed_segments: dict[int, set[int]] = {pid: set() for pid in profile_ids}
     for segment in compiled:
@@ -223,6 +250,27 @@ def _reevaluate(
                 membership.discard((segment_id, profile_id))
     write_diffs(diffs, now)
     return len(diffs)
+
+
+def _states(
+    compiled: list[CompiledSegment], changes: dict[int, frozenset[str]], profiles: dict[int, Profile], now: datetime
+) -> dict[int, ProfileState]:
+    """The changed profiles' states with only the events that the segments each profile can be
+    affected by count (event_needs): a page view does not load anybody's order history unless a
+    segment it can move reads it. Profiles with the same needs are read together."""
+    groups: dict[frozenset, list[int]] = {}
+    for profile_id, changed in changes.items():
+        candidates: set[int] = set()
+        conditions: list[EventCondition] = []
+        for segment in compiled:  # a superset of what _reevaluate evaluates for this profile
+            if _affected(segment, changed, candidates):
+                candidates.add(segment.id)
+                conditions += segment.event_conditions
+        groups.setdefault(frozenset(event_needs(conditions, now).items()), []).append(profile_id)
+    states: dict[int, ProfileState] = {}
+    for needs, ids in groups.items():
+        states.update(states_for_profiles([profiles[pk] for pk in ids if pk in profiles], needs=dict(needs)))
+    return states
 
 
 # Namespace of the PostgreSQL advisory locks (namespace, segment id) that keep a full evaluation
@@ -316,8 +364,9 @@ def write_diffs(diffs: list[MembershipDiff], now: datetime) -> None:
     deltas: dict[int, int] = {}
     for d in diffs:
         deltas[d.segment_id] = deltas.get(d.segment_id, 0) + (1 if d.entered else -1)
-    for segment_id, delta in deltas.items():
-        Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") + delta)
+    for segment_id, delta in sorted(deltas.items()):  # in id order: concurrent batches never deadlock
+        if delta:
+            Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") + delta)
     messages = [_message(d, now) for d in diffs]
     transaction.on_commit(lambda: _broadcast(messages))
 
@@ -383,12 +432,32 @@ def _live_messages(messages: list[dict]) -> list[dict]:
     return live
 
 
+# At most this many membership messages travel in one channel-layer message (a `segment.batch`).
+BROADCAST_CHUNK = 500
+
+
+def _batches(messages: list[dict]) -> list[dict]:
+    return [
+        {"type": "segment.batch", "messages": messages[i : i + BROADCAST_CHUNK]}
+        for i in range(0, len(messages), BROADCAST_CHUNK)
+    ]
+
+
 def _broadcast(messages: list[dict]) -> None:
     """After commit: websockets (Channels groups), then the activation hook. A failure here never
-    undoes a committed change; it is logged."""
+    undoes a committed change; it is logged.
+
+    One transaction's changes reach each group as a few `segment.batch` messages (one per segment
+    group, chunks of BROADCAST_CHUNK for the feed), not one channel-layer message per change: a
+    group send costs several Redis round trips, and a busy batch changes hundreds of memberships.
+    Consumers unpack them into the same per-change websocket frames."""
     try:
         live = _live_messages(messages)
-        broadcast_many([(group_for_segment(m["segment_id"]), m) for m in live] + [(FEED_GROUP, m) for m in live])
+        per_segment: dict[int, list[dict]] = {}
+        for message in live:
+            per_segment.setdefault(message["segment_id"], []).append(message)
+        sends = [(group_for_segment(sid), batch) for sid, ms in per_segment.items() for batch in _batches(ms)]
+        broadcast_many(sends + [(FEED_GROUP, batch) for batch in _batches(live)])
     except Exception:
         log.exception("broadcasting membership changes failed")
     for listener in list(_activation_listeners):

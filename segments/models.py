@@ -69,8 +69,12 @@ class SegmentVersion(models.Model):
 class Membership(models.Model):
     """A profile currently in a segment, since when."""
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
-    profile = models.ForeignKey("profiles.Profile", on_delete=models.CASCADE, related_name="memberships")
+    # No single-column indexes of their own: (segment, profile) is unique, and "membership_profile"
+    # serves lookups by profile (every index is written on every change).
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    profile = models.ForeignKey(
+        "profiles.Profile", on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     since = models.DateTimeField()
 
     class Meta:
@@ -93,8 +97,11 @@ class MembershipChange(models.Model):
         ARCHIVE = "archive", "Segment archived"
         CONSENT = "consent", "Consent changed"
 
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
-    profile = models.ForeignKey("profiles.Profile", on_delete=models.CASCADE, related_name="membership_changes")
+    # Served by the (segment, at) and (profile, at) indexes below.
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    profile = models.ForeignKey(
+        "profiles.Profile", on_delete=models.CASCADE, related_name="membership_changes", db_index=False
+    )
     entered = models.BooleanField(help_text="True: entered; false: exited.")
     at = models.DateTimeField()
     cause = models.CharField(max_length=16, choices=Cause.choices)

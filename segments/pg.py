@@ -23,6 +23,17 @@ def memberships_insert(pairs: list[tuple[int, int]], since: datetime) -> None:
         )
 
 
+def memberships_of(profile_ids: list[int]) -> set[tuple[int, int]]:
+    """(segment id, profile id) of these profiles' current memberships, in one array-bound query."""
+    table = Membership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT segment_id, profile_id FROM {table} WHERE profile_id = ANY(%s::bigint[])",  # noqa: S608
+            [profile_ids],
+        )
+        return set(cursor.fetchall())
+
+
 def memberships_delete(pairs: list[tuple[int, int]]) -> None:
     table = Membership._meta.db_table
     with connection.cursor() as cursor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from segments.constants import DAYS_SINCE_METRICS
+from segments.constants import DAYS_SINCE_METRICS, METRIC_COLUMNS
 from segments.rules.tree import (
     ConsentCondition,
     EventCondition,
@@ -20,11 +20,13 @@ from segments.rules.tree import (
 
 @dataclass
 class Dependencies:
-    """traits: top-level trait keys; metrics; events: event names; segments: segment ids;
-    consents: purposes; time: whether membership can change with the passage of time alone."""
+    """traits: top-level trait keys; metrics (and `metric_columns`, the stored columns they are
+    read from); events: event names; segments: segment ids; consents: purposes; time: whether
+    membership can change with the passage of time alone."""
 
     traits: set[str] = field(default_factory=set)
     metrics: set[str] = field(default_factory=set)
+    metric_columns: set[str] = field(default_factory=set)
     events: set[str] = field(default_factory=set)
     segments: set[int] = field(default_factory=set)
     consents: set[str] = field(default_factory=set)
@@ -42,6 +44,7 @@ def dependencies(rule: Rule) -> Dependencies:
             found.time |= node.comparison.op in TIME_OPERATORS
         elif isinstance(node, MetricCondition):
             found.metrics.add(node.metric)
+            found.metric_columns.update(METRIC_COLUMNS[node.metric])
             found.time |= node.comparison.op in TIME_OPERATORS or node.metric in DAYS_SINCE_METRICS
         elif isinstance(node, EventCondition):
             found.events.add(node.name)

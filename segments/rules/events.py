@@ -15,7 +15,7 @@ table, side by side. Counts and aggregates are then compared by the operator tab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -74,13 +74,24 @@ def record_matches(node: EventCondition, record: EventRecord, now: datetime) -> 
     return all(holds(JsonReading(json_at(record.properties, f.path)), f.comparison, now) for f in node.where)
 
 
-def summarize_records(node: EventCondition, records: Iterable[EventRecord], now: datetime) -> EventSummary:
-    matching = [record for record in records if record_matches(node, record, now)]
-    values: tuple[Fraction, ...] = ()
+def summarize_records(
+    node: EventCondition,
+    records: Sequence[EventRecord],
+    now: datetime,
+    values: Sequence[Fraction | None] | None = None,
+) -> EventSummary:
+    """`values`: the records' aggregated property values, already read (aligned with `records`)."""
+    matching = [i for i, record in enumerate(records) if record_matches(node, record, now)]
+    found: tuple[Fraction, ...] = ()
     if node.aggregate is not None:
-        read = (aggregate_value(json_at(record.properties, node.aggregate.path)) for record in matching)
-        values = tuple(value for value in read if value is not None)
-    return EventSummary(len(matching), values)
+        if values is None:
+            values = aggregate_values(records, node.aggregate.path)
+        found = tuple(value for value in (values[i] for i in matching) if value is not None)
+    return EventSummary(len(matching), found)
+
+
+def aggregate_values(records: Sequence[EventRecord], path: tuple[str, ...]) -> list[Fraction | None]:
+    return [aggregate_value(json_at(record.properties, path)) for record in records]
 
 
 def event_outcome(node: EventCondition, summary: EventSummary, now: datetime) -> tuple[bool, dict]:

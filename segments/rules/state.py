@@ -7,14 +7,26 @@ per-condition counters with the same interface without touching the predicate.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from typing import Protocol
 
+import orjson
+from django.db.models import Q
+
 from segments.constants import STORED_METRIC_COLUMNS
-from segments.rules.events import EventRecord, EventSummary, event_name, summarize_records
+from segments.rules.events import (
+    EventRecord,
+    EventSummary,
+    aggregate_values,
+    event_name,
+    named_q,
+    summarize_records,
+)
 from segments.rules.tree import EventCondition
 
 
@@ -22,16 +34,77 @@ class EventFacts(Protocol):
     def summarize(self, condition: EventCondition, now: datetime) -> EventSummary: ...
 
 
-class EventList:
-    """EventFacts over a profile's event records (grouped by name once)."""
+@dataclass(frozen=True, slots=True)
+class EventNeed:
+    """Which stored events of one name some set of event conditions can count: those at or after
+    `since` (None: the whole history), with their properties when a condition filters on them or
+    aggregates one."""
 
-    def __init__(self, records: Iterable[EventRecord] = ()):
+    since: datetime | None
+    properties: bool
+
+
+def _earliest(node: EventCondition, now: datetime) -> datetime | None:
+    """The earliest moment an event can have and still count for `node` at `now` (None: any)."""
+    window = node.window
+    if window is None:
+        return None
+    bounds = [b for b in (now - window.last if window.last is not None else None, window.after) if b is not None]
+    return max(bounds) if bounds else None
+
+
+def event_needs(conditions: Iterable[EventCondition], now: datetime) -> dict[str, EventNeed]:
+    """What the incremental engine loads for these conditions at `now`: per event name, the
+    oldest event any of them counts and whether properties are read. A profile with ten thousand
+    page views and a segment on "viewed a page in the last 7 days" loads a week of page views."""
+    needs: dict[str, EventNeed] = {}
+    for node in conditions:
+        since = _earliest(node, now)
+        properties = bool(node.where) or node.aggregate is not None
+        known = needs.get(node.name)
+        if known is not None:
+            since = None if known.since is None or since is None else min(known.since, since)
+            properties = properties or known.properties
+        needs[node.name] = EventNeed(since, properties)
+    return needs
+
+
+class EventList:
+    """EventFacts over a profile's event records (grouped by name once).
+
+    `needs` (event_needs) says which records were loaded; a condition outside them is refused
+    rather than answered from a partial history."""
+
+    def __init__(self, records: Iterable[EventRecord] = (), needs: dict[str, EventNeed] | None = None):
+        self.needs = needs
         self.by_name: dict[str, list[EventRecord]] = defaultdict(list)
         for record in records:
             self.by_name[record.name].append(record)
+        # (name, property path) → the aggregated values of by_name[name], read once for every
+        # condition that aggregates the same property (sum, avg, max… of revenue).
+        self._values: dict[tuple[str, tuple[str, ...]], list] = {}
 
     def summarize(self, condition: EventCondition, now: datetime) -> EventSummary:
-        return summarize_records(condition, self.by_name.get(condition.name, ()), now)
+        if self.needs is not None:
+            self._check_loaded(condition, now)
+        records = self.by_name.get(condition.name, ())
+        if condition.aggregate is None or not records:
+            return summarize_records(condition, records, now)
+        key = (condition.name, condition.aggregate.path)
+        values = self._values.get(key)
+        if values is None:
+            values = self._values[key] = aggregate_values(records, condition.aggregate.path)
+        return summarize_records(condition, records, now, values)
+
+    def _check_loaded(self, condition: EventCondition, now: datetime) -> None:
+        need = self.needs.get(condition.name)
+        since = _earliest(condition, now)
+        if (
+            need is None
+            or (need.since is not None and (since is None or since < need.since))
+            or (not need.properties and (condition.where or condition.aggregate is not None))
+        ):
+            raise LookupError(f"{condition.at}: the events of {condition.name!r} this condition counts were not loaded")
 
 
 @dataclass
@@ -57,29 +130,59 @@ def state_for_profile(profile) -> ProfileState:
     return states_for_profiles([profile])[profile.pk]
 
 
-def states_for_profiles(profiles: Iterable) -> dict[int, ProfileState]:
-    """The states of several profiles, with all their events in one query."""
+def states_for_profiles(profiles: Iterable, *, needs: dict[str, EventNeed] | None = None) -> dict[int, ProfileState]:
+    """The states of several profiles, with their events in one query: all of them, or (`needs`,
+    see event_needs) only those that the conditions about to be evaluated can count."""
     from consent.selectors import granted_purposes
-    from ingestion.models import Event
 
     profiles = list(profiles)
+    ids = [p.pk for p in profiles]
     records: dict[int, list[EventRecord]] = defaultdict(list)
-    rows = Event.objects.filter(profile__in=[p.pk for p in profiles]).values_list(
-        "profile_id", "type", "name", "timestamp", "properties"
-    )
-    for profile_id, event_type, name, timestamp, properties in rows.iterator(chunk_size=5000):
-        named = event_name(event_type, name)
-        if named:
-            records[profile_id].append(EventRecord(named, timestamp, properties or {}))
-    consents = granted_purposes([p.pk for p in profiles])  # one query
+    for profile_id, record in _event_records(ids, needs):
+        records[profile_id].append(record)
+    consents = granted_purposes(ids)  # one query
     return {
         p.pk: ProfileState(
             traits=p.traits or {},
             metrics=metrics_of(p),
-            events=EventList(records[p.pk]),
+            events=EventList(records[p.pk], needs),
             profile_id=p.pk,
             merged=p.merged_into_id is not None,
             consents=consents.get(p.pk, {}),
         )
         for p in profiles
     }
+
+
+def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
+    """(profile id, EventRecord) of the profiles' events, filtered by `needs`. Properties come as
+    text and are decoded with orjson, and only for the names whose conditions read them."""
+    from django.db.models import Case, TextField, Value, When
+    from django.db.models.functions import Cast
+
+    from ingestion.models import Event
+
+    if not profile_ids or needs == {}:
+        return
+    events = Event.objects.filter(profile_id__in=profile_ids)
+    properties = Cast("properties", TextField())
+    if needs is not None:
+        wanted = Q(pk__in=[])
+        for name, need in needs.items():
+            wanted |= named_q(name) & Q(timestamp__gte=need.since) if need.since is not None else named_q(name)
+        events = events.filter(wanted)
+        read = [name for name, need in needs.items() if need.properties]
+        properties = (
+            Case(
+                When(reduce(operator.or_, map(named_q, read)), then=properties),
+                default=Value(None),
+                output_field=TextField(),
+            )
+            if read
+            else Value(None, output_field=TextField())
+        )
+    rows = events.annotate(props=properties).values_list("profile_id", "type", "name", "timestamp", "props")
+    for profile_id, event_type, name, timestamp, text in rows.iterator(chunk_size=5000):
+        named = event_name(event_type, name)
+        if named:
+            yield profile_id, EventRecord(named, timestamp, (orjson.loads(text) or {}) if text else {})

@@ -90,12 +90,24 @@ def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
     raise TypeError(f"not a condition: {node!r}")
 
 
+def _cost(node: Rule) -> int:
+    """A rough cost of evaluating `node`: groups try their cheap children first (all/any have no
+    order of their own, so the answer is the same, only found sooner)."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return sum(_cost(child) for child in node.children)
+    if isinstance(node, Not):
+        return _cost(node.child)
+    if isinstance(node, EventCondition):
+        return 10 + 5 * len(node.where) + (10 if node.aggregate is not None else 0)
+    return 1
+
+
 def _compile(node: Rule, resolvers: Resolvers) -> Callable[[ProfileState, datetime], bool]:
     if isinstance(node, AllOf):
-        children = [_compile(child, resolvers) for child in node.children]
+        children = [_compile(child, resolvers) for child in sorted(node.children, key=_cost)]
         return lambda state, now: all(child(state, now) for child in children)
     if isinstance(node, AnyOf):
-        children = [_compile(child, resolvers) for child in node.children]
+        children = [_compile(child, resolvers) for child in sorted(node.children, key=_cost)]
         return lambda state, now: any(child(state, now) for child in children)
     if isinstance(node, Not):
         child = _compile(node.child, resolvers)

@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0005_suppressed_warning'),
-        ('profiles', '0004_first_seen_first_order_indexes'),
+        ("ingestion", "0005_suppressed_warning"),
+        ("profiles", "0004_first_seen_first_order_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='profile',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='profiles.profile'),
+            model_name="event",
+            name="profile",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="profiles.profile",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='source',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='ingestion.source'),
+            model_name="event",
+            name="source",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="ingestion.source",
+            ),
         ),
     ]

@@ -5,31 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0004_first_seen_first_order_indexes'),
-        ('segments', '0002_time_sweep'),
+        ("profiles", "0004_first_seen_first_order_indexes"),
+        ("segments", "0002_time_sweep"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='profile',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='profiles.profile'),
+            model_name="membership",
+            name="profile",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="profiles.profile",
+            ),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='segment',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='segments.segment'),
+            model_name="membership",
+            name="segment",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="segments.segment",
+            ),
         ),
         migrations.AlterField(
-            model_name='membershipchange',
-            name='profile',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='membership_changes', to='profiles.profile'),
+            model_name="membershipchange",
+            name="profile",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="membership_changes",
+                to="profiles.profile",
+            ),
         ),
         migrations.AlterField(
-            model_name='membershipchange',
-            name='segment',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='segments.segment'),
+            model_name="membershipchange",
+            name="segment",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="segments.segment",
+            ),
         ),
     ]

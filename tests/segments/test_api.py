@@ -152,3 +152,30 @@ def test_a_profile_lists_the_active_segments_it_is_in(api_key_client, people):
     assert {s["name"] for s in listed} == {"Pro plan", "Buyers"}
     assert all(s["since"] for s in listed)
     assert client.get(f"/api/v1/profiles/{people['u2']}/").json()["segments"] == []
+
+
+def test_preview_count_and_sample_are_those_of_the_rule_query():
+    """On PostgreSQL the preview runs the rule once for both; it answers what the queryset does
+    (most recently seen first, never-seen profiles as the database orders them)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from profiles.models import Profile
+    from segments.selectors import SAMPLE_SIZE, rule_matches, rule_preview
+
+    now = timezone.now()
+    Profile.objects.bulk_create(
+        [
+            Profile(
+                traits={"plan": "pro" if i % 3 else "free"}, last_seen=None if i % 5 == 0 else now - timedelta(hours=i)
+            )
+            for i in range(40)
+        ]
+    )
+    rule = {"trait": "plan", "op": "eq", "value": "pro"}
+    preview = rule_preview(rule)
+    matches = rule_matches(rule)
+    assert preview["count"] == matches.count() == 26
+    expected = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
+    assert [p.pk for p in preview["sample"]] == expected

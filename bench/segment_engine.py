@@ -4,13 +4,14 @@ segments; bench/segments_data.py). Everything on this machine.
 
 1. Event → membership change → websocket message latency, p50/p99, at a steady 1,000 events/s
    through the tracking API with the 50 segments live (uvicorn + a Celery worker; a websocket
-   client signed in on /ws/feed/).
+   client signed in on /ws/feed/); then again at a rate this machine sustains (--rates).
 2. Full evaluation (the SQL target's query) of representative segments versus a hand-written SQL
    query answering the same question (bench/segment_rules.py REPRESENTATIVE), same database.
 3. Preview count + sample (POST /api/v1/segments/preview/'s selector) p95 over the 50 rules.
 4. Ingestion throughput with the 50 segments live versus none (all archived), end to end.
 
     .venv/bin/python bench/segment_engine.py [--only sql,preview,sweep,latency,throughput]
+        [--seconds 30] [--rates 1000,250]      (BENCH_WORKERS=2: Celery worker processes)
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from datetime import UTC, datetime
 import ingest
 import orjson
 from segments_data import DATABASE_URL, DB_NAME, REDIS_URL, RESULTS, ROOT, configure_django
+
+# Celery worker processes for the latency and throughput runs (BENCH_WORKERS; the Procfile's
+# WORKER_CONCURRENCY default is 2).
+WORKERS = int(__import__("os").environ.get("BENCH_WORKERS", "2"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -220,17 +225,17 @@ def steady_customers(write_key: str, *, events_per_s: int, seconds: int, profile
     return sent_at
 
 
-def latency(write_key: str, profiles: int, seconds: int) -> dict:
+def latency(write_key: str, profiles: int, seconds: int, rate: int = 1000) -> dict:
     from django.db import connection
 
     listener = FeedListener(session_cookie())
-    stack = ingest.Stack(web_workers=1, worker_concurrency=2)
+    stack = ingest.Stack(web_workers=1, worker_concurrency=WORKERS)
     try:
         listener.start()
         if not listener.ready.wait(15):
             raise SystemExit("the websocket client could not connect")
         started = time.time()
-        sent_at = steady_customers(write_key, events_per_s=1000, seconds=seconds, profiles=profiles)
+        sent_at = steady_customers(write_key, events_per_s=rate, seconds=seconds, profiles=profiles)
         ingest.wait_processed()
         time.sleep(3)
     finally:
@@ -255,7 +260,7 @@ def latency(write_key: str, profiles: int, seconds: int) -> dict:
         "p99_ms": round(percentile(delays, 0.99) * 1000, 1) if delays else None,
         "max_ms": round(max(delays) * 1000, 1) if delays else None,
     }
-    print("  latency:", json.dumps(result), flush=True)
+    print(f"  latency at {rate} events/s:", json.dumps(result), flush=True)
     return result
 
 
@@ -275,7 +280,7 @@ def throughput(write_key: str, profiles: int, seconds: int) -> dict:
         Segment.objects.filter(pk__in=active).update(
             status=Segment.Status.ARCHIVED if label == "no_segments" else Segment.Status.ACTIVE
         )
-        stack = ingest.Stack(web_workers=1, worker_concurrency=2)
+        stack = ingest.Stack(web_workers=1, worker_concurrency=WORKERS)
         try:
             since = ingest.now_sql()
             http_result = ingest.wrk(write_key, batch=100, connections=8, duration=seconds)
@@ -294,6 +299,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="sql,preview,sweep,latency,throughput")
     parser.add_argument("--seconds", type=int, default=30, help="seconds of load for latency and throughput")
+    parser.add_argument(
+        "--rates", default="1000,250", help="events/s for the latency runs (the target's, and one within capacity)"
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
     # The stack started by bench/ingest.py's helpers runs on this database.
@@ -325,7 +333,8 @@ def main() -> None:
         results["time_sweep"] = time_sweep_cost()
     if "latency" in parts:
         ingest.ensure_wrk()
-        results["latency_at_1000_per_s"] = latency(write_key, profiles, args.seconds)
+        for rate in (int(r) for r in args.rates.split(",")):
+            results[f"latency_at_{rate}_per_s"] = latency(write_key, profiles, args.seconds, rate)
     if "throughput" in parts:
         ingest.ensure_wrk()
         results["throughput"] = throughput(write_key, profiles, args.seconds)

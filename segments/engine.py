@@ -55,6 +55,8 @@ def consent_q(purpose: str) -> Q:
 
 def consent_granted(state: ProfileState, purpose: str) -> bool:
     """The same meaning over a loaded state (ProfileState.consents, see consent.selectors)."""
+    if state.consents is None:
+        raise LookupError(f"consent was not loaded for profile {state.profile_id}")
     return state.consents.get(purpose, False)
 
 
@@ -257,20 +259,23 @@ def _states(
 ) -> dict[int, ProfileState]:
     """The changed profiles' states with only the events that the segments each profile can be
     affected by count (event_needs): a page view does not load anybody's order history unless a
-    segment it can move reads it. Profiles with the same needs are read together."""
-    groups: dict[frozenset, list[int]] = {}
+    segment it can move reads it."""
+    by_changes: dict[frozenset[str], dict] = {}  # profiles with the same changes have the same needs
+    needs_of = {}
+    consents = False
     for profile_id, changed in changes.items():
-        candidates: set[int] = set()
-        conditions: list[EventCondition] = []
-        for segment in compiled:  # a superset of what _reevaluate evaluates for this profile
-            if _affected(segment, changed, candidates):
-                candidates.add(segment.id)
-                conditions += segment.event_conditions
-        groups.setdefault(frozenset(event_needs(conditions, now).items()), []).append(profile_id)
-    states: dict[int, ProfileState] = {}
-    for needs, ids in groups.items():
-        states.update(states_for_profiles([profiles[pk] for pk in ids if pk in profiles], needs=dict(needs)))
-    return states
+        if changed not in by_changes:
+            candidates: set[int] = set()
+            conditions: list[EventCondition] = []
+            for segment in compiled:  # a superset of what _reevaluate evaluates for this profile
+                if _affected(segment, changed, candidates):
+                    candidates.add(segment.id)
+                    conditions += segment.event_conditions
+                    consents = consents or bool(segment.depends_on.consents)
+            by_changes[changed] = event_needs(conditions, now)
+        needs_of[profile_id] = by_changes[changed]
+    loaded = [profiles[pk] for pk in needs_of if pk in profiles]
+    return states_for_profiles(loaded, needs_of=needs_of, consents=consents)
 
 
 # Namespace of the PostgreSQL advisory locks (namespace, segment id) that keep a full evaluation

@@ -118,7 +118,8 @@ class ProfileState:
     events: EventFacts = field(default_factory=EventList)
     profile_id: int | None = None
     merged: bool = False
-    consents: dict[str, bool] = field(default_factory=dict)  # purpose slug → granted (consent.selectors)
+    # purpose slug → granted (consent.selectors); None: not loaded (no rule evaluated reads it)
+    consents: dict[str, bool] | None = field(default_factory=dict)
 
 
 def metrics_of(profile) -> dict:
@@ -130,25 +131,41 @@ def state_for_profile(profile) -> ProfileState:
     return states_for_profiles([profile])[profile.pk]
 
 
-def states_for_profiles(profiles: Iterable, *, needs: dict[str, EventNeed] | None = None) -> dict[int, ProfileState]:
-    """The states of several profiles, with their events in one query: all of them, or (`needs`,
-    see event_needs) only those that the conditions about to be evaluated can count."""
+def states_for_profiles(
+    profiles: Iterable,
+    *,
+    needs: dict[str, EventNeed] | None = None,
+    needs_of: dict[int, dict[str, EventNeed]] | None = None,
+    consents: bool = True,
+) -> dict[int, ProfileState]:
+    """The states of several profiles, with their events: all of them, or only those that the
+    conditions about to be evaluated can count (see event_needs) — the same `needs` for everyone,
+    or per profile (`needs_of`; profiles with equal needs are read with one query). Without
+    `consents`, consent is not read (ProfileState.consents is None: asking it is an error)."""
     from consent.selectors import granted_purposes
 
     profiles = list(profiles)
     ids = [p.pk for p in profiles]
+    groups: dict[frozenset, list[int]] = {}
+    for pk in ids:
+        wanted = needs_of[pk] if needs_of is not None else needs
+        groups.setdefault(frozenset(wanted.items()) if wanted is not None else None, []).append(pk)
     records: dict[int, list[EventRecord]] = defaultdict(list)
-    for profile_id, record in _event_records(ids, needs):
-        records[profile_id].append(record)
-    consents = granted_purposes(ids)  # one query
+    needed: dict[int, dict[str, EventNeed] | None] = {}
+    for key, members in groups.items():
+        wanted = dict(key) if key is not None else None
+        needed.update(dict.fromkeys(members, wanted))
+        for profile_id, record in _event_records(members, wanted):
+            records[profile_id].append(record)
+    granted = granted_purposes(ids) if consents else None  # one query
     return {
         p.pk: ProfileState(
             traits=p.traits or {},
             metrics=metrics_of(p),
-            events=EventList(records[p.pk], needs),
+            events=EventList(records[p.pk], needed[p.pk]),
             profile_id=p.pk,
             merged=p.merged_into_id is not None,
-            consents=consents.get(p.pk, {}),
+            consents=granted.get(p.pk, {}) if granted is not None else None,
         )
         for p in profiles
     }

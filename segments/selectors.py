@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -45,29 +44,11 @@ def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile
 
 def rule_preview(rule: dict) -> dict:
     """{count, sample}: how many profiles a rule selects now and a few of them (the most recently
-    seen). On PostgreSQL the rule's query runs once for both (a materialized CTE), not twice."""
+    seen). Two statements: the sample's ORDER BY … LIMIT stops early on the last_seen index for
+    broad rules (materializing every match to share one scan was slower for those)."""
     matches = rule_matches(rule)
-    if connection.vendor == "postgresql":
-        count, sample_ids = _count_and_sample(matches)
-    else:
-        count = matches.count()
-        sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
-    return {"count": count, "sample": _in_order(sample_ids)}
-
-
-def _count_and_sample(matches: QuerySet[Profile]) -> tuple[int, list[int]]:
-    ids_sql, params = matches.order_by().values("pk").query.sql_with_params()
-    table = Profile._meta.db_table
-    statement = (
-        f"WITH matched(id) AS MATERIALIZED ({ids_sql}) "  # noqa: S608 - SQL compiled by Django, table from meta
-        "SELECT (SELECT count(*) FROM matched), "
-        f"ARRAY(SELECT p.id FROM {table} p JOIN matched m ON m.id = p.id "
-        f"ORDER BY p.last_seen DESC, p.id DESC LIMIT {SAMPLE_SIZE})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        count, sample = cursor.fetchone()
-    return count, list(sample)
+    sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
+    return {"count": matches.count(), "sample": _in_order(sample_ids)}
 
 
 def rule_impact(segment: Segment, rule: dict) -> dict:

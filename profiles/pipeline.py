@@ -51,6 +51,7 @@ METRIC_FIELDS = [
     "last_order_at",
     "updated_at",
 ]
+METRIC_ONLY_FIELDS = [f for f in METRIC_FIELDS if f not in ("traits", "trait_timestamps")]
 # The metric columns whose changes are reported one by one ("metric:<column>") to subscribers.
 CHANGE_TRACKED_METRICS = tuple(f for f in METRIC_FIELDS if f not in ("traits", "trait_timestamps", "updated_at"))
 
@@ -74,6 +75,7 @@ class _Person:
         "profile",
         "session_recompute",
         "touched",
+        "traits_dirty",
         "user_id",
     )
 
@@ -86,6 +88,7 @@ class _Person:
         self.session_recompute = False
         # What changed: "trait:<key>", "event:<name>", "metric:<column>", or "metrics" (any metric).
         self.touched: set[str] = set()
+        self.traits_dirty = False  # traits or their timestamps changed: written back
         self.metrics_before = metric_values(profile) if existing else None
 
     def metrics_changed(self) -> set[str]:
@@ -309,6 +312,7 @@ class _Batch:
             if person is loser:
                 self.new_identities[key] = survivor
         _merge_traits(survivor.profile, loser.profile)
+        survivor.traits_dirty = True
         survivor.full_recompute = True
         survivor.touched |= loser.touched | {"metrics", "merge"}
         self.merges.append((survivor, loser, reason, event, moved))
@@ -369,6 +373,7 @@ class _Batch:
                 continue  # a newer value is already there (out-of-order arrival)
             old = profile.traits.get(key)
             profile.trait_timestamps[key] = stamp
+            person.traits_dirty = True
             if key in profile.traits and old == value:
                 continue
             profile.traits[key] = value
@@ -435,7 +440,9 @@ class _Batch:
         existing = [p for p in live if p.existing]
         for person in existing:
             person.profile.updated_at = self.now
-        update_by_pk(Profile, [p.profile for p in existing], METRIC_FIELDS)
+        # Traits (JSON) are written back only where they changed: most events only move metrics.
+        update_by_pk(Profile, [p.profile for p in existing if p.traits_dirty], METRIC_FIELDS)
+        update_by_pk(Profile, [p.profile for p in existing if not p.traits_dirty], METRIC_ONLY_FIELDS)
 
         TraitChange.objects.bulk_create(
             [_with_profile(change, person.live().profile) for person, change in self.trait_changes]

@@ -144,6 +144,22 @@ def test_traits_are_last_write_wins_per_key_by_event_time(send, drain):
     assert history == ["enterprise"]
 
 
+def test_a_repeated_value_still_moves_the_traits_timestamp(send, drain):
+    """Only metric columns are written for most events; a trait re-sent with the same value but a
+    newer time is a trait write too (its timestamp decides later late arrivals)."""
+    send("identify", {"userId": "u1", "traits": {"plan": "pro"}, "timestamp": at(1)})
+    drain()
+    send("identify", {"userId": "u1", "traits": {"plan": "pro"}, "timestamp": at(10)})  # same value, newer
+    drain()
+    send("track", {"userId": "u1", "event": "Viewed", "timestamp": at(11)})  # metrics only
+    drain()
+    send("identify", {"userId": "u1", "traits": {"plan": "free"}, "timestamp": at(5)})  # late, older than 10
+    drain()
+    profile = profile_of("user_id", "u1")
+    assert profile.traits == {"plan": "pro"}
+    assert profile.events_count == 4
+
+
 def test_context_traits_of_any_event_apply(send, drain):
     send(
         "track",

@@ -51,7 +51,6 @@ def median_seconds(run, repeat: int = 3) -> tuple[float, object]:
 
 
 def full_evaluation_versus_sql() -> list[dict]:
-    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
     from segment_rules import REPRESENTATIVE, SEGMENTS
@@ -60,9 +59,6 @@ def full_evaluation_versus_sql() -> list[dict]:
     from segments.rules import parse
     from segments.rules.to_sql import matching_profiles
 
-    # Both queries get the work_mem the engine's full evaluations run with (segments.pg.query_memory).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, false)", [f"{settings.SEGMENT_QUERY_WORK_MEM_MB}MB"])
     now = timezone.now()
     rows = []
     for spec in SEGMENTS:

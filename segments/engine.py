@@ -491,7 +491,6 @@ def evaluate_segment(segment_id: int, *, cause: str = MembershipChange.Cause.RUL
 def _evaluate_fully(segment_id: int, cause: str) -> int:
     with transaction.atomic():
         _lock_segments([segment_id], shared=False)
-        pg.query_memory()
         now = timezone.now()
         segment = Segment.objects.select_for_update().get(pk=segment_id)
         if segment.status == Segment.Status.ACTIVE:

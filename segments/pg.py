@@ -56,14 +56,3 @@ def changes_insert(rows: list[tuple], at: datetime) -> None:
             "AS t(s, p, e, c, ev, v)",
             [at, *[list(column) for column in columns]],
         )
-
-
-def query_memory() -> None:
-    """Inside a transaction: give this transaction's segment queries SEGMENT_QUERY_WORK_MEM_MB of
-    work_mem (a no-op elsewhere)."""
-    from django.conf import settings
-
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [f"{settings.SEGMENT_QUERY_WORK_MEM_MB}MB"])

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from profiles.models import Profile
 from profiles.selectors import profile_list
-from segments import pg
 from segments.engine import consent_granted, consent_q, membership_q
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
@@ -49,11 +47,8 @@ def rule_preview(rule: dict) -> dict:
     seen). Two statements: the sample's ORDER BY … LIMIT stops early on the last_seen index for
     broad rules (materializing every match to share one scan was slower for those)."""
     matches = rule_matches(rule)
-    with transaction.atomic():
-        pg.query_memory()
-        sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
-        count = matches.count()
-    return {"count": count, "sample": _in_order(sample_ids)}
+    sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
+    return {"count": matches.count(), "sample": _in_order(sample_ids)}
 
 
 def rule_impact(segment: Segment, rule: dict) -> dict:
@@ -62,12 +57,6 @@ def rule_impact(segment: Segment, rule: dict) -> dict:
     current = Membership.objects.filter(segment=segment).values("profile_id")
     entering = Profile.objects.filter(pk__in=target).exclude(pk__in=current)
     leaving = Profile.objects.filter(pk__in=current).exclude(pk__in=target)
-    with transaction.atomic():
-        pg.query_memory()
-        return _impact(entering, leaving)
-
-
-def _impact(entering: QuerySet[Profile], leaving: QuerySet[Profile]) -> dict:
     return {
         "entering": entering.count(),
         "leaving": leaving.count(),

@@ -211,9 +211,6 @@ if INGESTION_DOORBELL not in {"celery", "thread", "off"}:
 INGESTION_SWEEP_SECONDS = float(env_int("INGESTION_SWEEP_SECONDS", 5, minimum=1))
 # How often time-relative segment rules are swept for memberships that time alone has flipped.
 SEGMENT_TIME_SWEEP_SECONDS = float(env_int("SEGMENT_TIME_SWEEP_SECONDS", 10, minimum=1, maximum=60))
-# PostgreSQL work_mem for segment queries (full evaluations, previews, impact): their hash
-# aggregates and bitmap scans over millions of events stay in memory instead of spilling.
-SEGMENT_QUERY_WORK_MEM_MB = env_int("SEGMENT_QUERY_WORK_MEM_MB", 64, minimum=4, maximum=4096)
 # Browser origins allowed to call the tracking API for every source (besides each source's own).
 TRACKING_CORS_ORIGINS = env_list("TRACKING_CORS_ORIGINS")
 

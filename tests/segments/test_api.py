@@ -179,25 +179,3 @@ def test_preview_count_and_sample_are_those_of_the_rule_query():
     assert preview["count"] == matches.count() == 26
     expected = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
     assert [p.pk for p in preview["sample"]] == expected
-
-
-@pytest.mark.django_db(transaction=True)
-def test_segment_queries_get_their_work_mem_for_their_transaction_only(settings):
-    from django.db import connection, transaction
-
-    from segments import pg
-
-    if connection.vendor != "postgresql":
-        pytest.skip("work_mem is a PostgreSQL setting")
-
-    def work_mem() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW work_mem")
-            return cursor.fetchone()[0]
-
-    settings.SEGMENT_QUERY_WORK_MEM_MB = 96
-    before = work_mem()
-    with transaction.atomic():
-        pg.query_memory()
-        assert work_mem() == "96MB"
-    assert work_mem() == before

@@ -66,3 +66,28 @@ STARTER_TEMPLATES: list[dict] = [
 
 def starter_template(slug: str) -> dict | None:
     return next((t for t in STARTER_TEMPLATES if t["slug"] == slug), None)
+
+
+# What `make run` shows on first start: the starter audiences, plus one that visibly re-forms with
+# the simulated traffic.
+DEMO_SEGMENTS: list[dict] = [
+    {
+        "name": "Browsing in the last hour",
+        "description": "Viewed a product in the last hour: people enter as they browse and leave an hour later.",
+        "rule": {"event": "Product Viewed", "within": {"last": {"hours": 1}}},
+    },
+    *({"name": t["name"], "description": t["description"], "rule": t["rule"]} for t in STARTER_TEMPLATES),
+]
+
+
+def demo_segments_create(*, owner) -> int:
+    """Create the demo segments (each evaluated in the background like any new segment) unless
+    segments exist already. Returns how many were created."""
+    from segments.models import Segment
+    from segments.services import segment_create
+
+    if Segment.objects.exists():
+        return 0
+    for spec in DEMO_SEGMENTS:
+        segment_create(name=spec["name"], description=spec["description"], rule=spec["rule"], owner=owner)
+    return len(DEMO_SEGMENTS)

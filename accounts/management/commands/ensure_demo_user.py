@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from accounts.services import user_create
+from segments.starters import demo_segments_create
 
 DEMO_USERNAME = "demo"
 
@@ -23,12 +24,15 @@ class Command(BaseCommand):
             where = f" (password in {credentials_file})" if credentials_file.exists() else ""
             self.stdout.write(f"Shoal is starting at {url}/  — demo login: {DEMO_USERNAME}{where}")
             return
-        _user, password = user_create(username=DEMO_USERNAME, email="demo@shoal.invalid", role="admin")
+        user, password = user_create(username=DEMO_USERNAME, email="demo@shoal.invalid", role="admin")
+        created = demo_segments_create(owner=user)
         credentials_file.write_text(f"url: {url}/\nusername: {DEMO_USERNAME}\npassword: {password}\n")
         os.chmod(credentials_file, 0o600)
         bar = "=" * 64
         self.stdout.write(
             f"\n{bar}\n  Shoal is starting at {url}/\n"
             f"  Demo login (shown once; also saved to {credentials_file}):\n"
-            f"    username: {DEMO_USERNAME}\n    password: {password}\n{bar}\n"
+            f"    username: {DEMO_USERNAME}\n    password: {password}\n"
+            + (f"  {created} demo segments are being evaluated; watch them at {url}/segments/\n" if created else "")
+            + f"{bar}\n"
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import threading
 import time
@@ -30,7 +31,7 @@ from segments_data import DATABASE_URL, DB_NAME, REDIS_URL, RESULTS, ROOT, confi
 
 # Celery worker processes for the latency and throughput runs (BENCH_WORKERS; the Procfile's
 # WORKER_CONCURRENCY default is 2).
-WORKERS = int(__import__("os").environ.get("BENCH_WORKERS", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -268,7 +269,6 @@ def latency(write_key: str, profiles: int, seconds: int, rate: int = 1000) -> di
 
 
 def throughput(write_key: str, profiles: int, seconds: int) -> dict:
-    import os
 
     from segments.models import Segment
 
@@ -319,7 +319,7 @@ def main() -> None:
     results: dict = {
         "when": datetime.now(UTC).isoformat(),
         "machine": {
-            "cpus": __import__("os").cpu_count(),
+            "cpus": os.cpu_count(),
             "postgres": connection.cursor().connection.info.server_version,
             "commit": ingest.run("git", "rev-parse", "--short", "HEAD").strip(),
         },

@@ -35,7 +35,7 @@ from segments.rules.dependencies import Dependencies, dependencies, referenced_s
 from segments.rules.state import ProfileState, event_needs, states_for_profiles
 from segments.rules.to_predicate import Predicate, compile_predicate
 from segments.rules.to_sql import matching_profiles
-from segments.rules.tree import EventCondition, walk
+from segments.rules.tree import EventCondition, Rule, walk
 
 log = logging.getLogger(__name__)
 
@@ -70,31 +70,44 @@ def memberships_of(profile_ids: set[int]) -> set[tuple[int, int]]:
 # --- Compiled segments ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ParsedRule:
+    """A segment's rule parsed once per version, with what the engine reads from it."""
+
+    rule: Rule
+    depends_on: Dependencies
+    references: set[int]  # segments the rule names
+    event_conditions: list[EventCondition]
+    reacts_to: frozenset[str]  # the change keys that can move its membership (_reacts_to)
+
+
 @dataclass
 class CompiledSegment:
     id: int
     version: int
     predicate: Predicate
-    depends_on: Dependencies
-    references: set[int]
-    event_conditions: list[EventCondition]
-    reacts_to: frozenset[str]
+    parsed: ParsedRule
 
 
-_compiled: dict[tuple[int, int, bytes], tuple] = {}
+_compiled: dict[tuple[int, int, bytes], ParsedRule] = {}
 
 
-def _compiled_rule(segment: Segment) -> tuple:
-    """A segment's parsed rule, what it depends on and the segments it references; cached per
-    version. Keyed by the rule's content too: ids can be reused (SQLite reuses the highest id of
-    a deleted row), and a stale compiled rule would silently decide membership."""
+def _compiled_rule(segment: Segment) -> ParsedRule:
+    """A segment's parsed rule and what the engine reads from it; cached per version. Keyed by the
+    rule's content too: ids can be reused (SQLite reuses the highest id of a deleted row), and a
+    stale compiled rule would silently decide membership."""
     key = (segment.pk, segment.version, orjson.dumps(segment.rule, option=orjson.OPT_SORT_KEYS))
     cached = _compiled.get(key)
     if cached is None:
         rule = parse(segment.rule)
-        events = [node for node in walk(rule) if isinstance(node, EventCondition)]
         depends_on = dependencies(rule)
-        cached = (rule, depends_on, referenced_segments(rule), events, _reacts_to(depends_on))
+        cached = ParsedRule(
+            rule=rule,
+            depends_on=depends_on,
+            references=referenced_segments(rule),
+            event_conditions=[node for node in walk(rule) if isinstance(node, EventCondition)],
+            reacts_to=_reacts_to(depends_on),
+        )
         if len(_compiled) > 1000:
             _compiled.clear()
         _compiled[key] = cached
@@ -104,13 +117,13 @@ def _compiled_rule(segment: Segment) -> tuple:
 def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegment:
     """Compile a segment's rule once per version (cached); `membership` is the batch's working
     set of (segment id, profile id) that segment conditions read."""
-    rule, depends_on, references, events, reacts_to = _compiled_rule(segment)
+    parsed = _compiled_rule(segment)
     predicate = compile_predicate(
-        rule,
+        parsed.rule,
         segment_member=lambda state, segment_id: (segment_id, state.profile_id) in membership,
         consent_granted=consent_granted,
     )
-    return CompiledSegment(segment.pk, segment.version, predicate, depends_on, references, events, reacts_to)
+    return CompiledSegment(segment.pk, segment.version, predicate, parsed)
 
 
 def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment]:
@@ -123,7 +136,7 @@ def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment
         if segment.id in done:
             return
         done.add(segment.id)
-        for ref in sorted(segment.references):
+        for ref in sorted(segment.parsed.references):
             if ref in by_id:
                 visit(by_id[ref])
         ordered.append(segment)
@@ -157,7 +170,8 @@ def _change_keys(changed: frozenset[str]) -> frozenset[str]:
 def _affected(segment: CompiledSegment, changed: frozenset[str], segments_changed: set[int]) -> bool:
     """Whether a profile's `changed` inputs (see _change_keys) can change its membership of
     `segment`. Time passing alone is the time sweep's ("time" in changed), not every event's."""
-    return not segment.reacts_to.isdisjoint(changed) or not segment.depends_on.segments.isdisjoint(segments_changed)
+    parsed = segment.parsed
+    return not parsed.reacts_to.isdisjoint(changed) or not parsed.depends_on.segments.isdisjoint(segments_changed)
 
 
 # --- Incremental ---------------------------------------------------------------------------------
@@ -270,8 +284,8 @@ def _states(
             for segment in compiled:  # a superset of what _reevaluate evaluates for this profile
                 if _affected(segment, changed, candidates):
                     candidates.add(segment.id)
-                    conditions += segment.event_conditions
-                    consents = consents or bool(segment.depends_on.consents)
+                    conditions += segment.parsed.event_conditions
+                    consents = consents or bool(segment.parsed.depends_on.consents)
             by_changes[changed] = event_needs(conditions, now)
         needs_of[profile_id] = by_changes[changed]
     loaded = [profiles[pk] for pk in needs_of if pk in profiles]
@@ -327,10 +341,10 @@ def time_sweep(*, now: datetime | None = None) -> int:
         swept: list[tuple[int, datetime]] = []
         candidates: set[int] = set()
         for segment in Segment.objects.filter(status=Segment.Status.ACTIVE, time_swept_at__isnull=False):
-            rule = _compiled_rule(segment)
-            if not rule[1].time or segment.time_swept_at >= now:
+            parsed = _compiled_rule(segment)
+            if not parsed.depends_on.time or segment.time_swept_at >= now:
                 continue
-            candidates |= crossing_profiles(rule[0], segment.time_swept_at, now)
+            candidates |= crossing_profiles(parsed.rule, segment.time_swept_at, now)
             swept.append((segment.pk, segment.time_swept_at))
         changes = profiles_reevaluate(
             candidates, changed=frozenset({"time"}), cause=MembershipChange.Cause.TIME, now=now
@@ -410,14 +424,13 @@ def off_membership_changes(listener) -> None:
 LIVE_CHANGES_LIMIT = 500
 
 
-def _live_messages(messages: list[dict]) -> list[dict]:
+def _live_messages(messages: list[dict]) -> dict[int, list[dict]]:
+    """Per segment id, what goes out live: its changes, or a summary per cause for a large set."""
     per_segment: dict[int, list[dict]] = {}
     for message in messages:
         per_segment.setdefault(message["segment_id"], []).append(message)
-    live: list[dict] = []
     for segment_id, changes in per_segment.items():
         if len(changes) <= LIVE_CHANGES_LIMIT:
-            live.extend(changes)
             continue
         summaries: dict[str, dict] = {}
         for message in changes:
@@ -433,8 +446,8 @@ def _live_messages(messages: list[dict]) -> list[dict]:
                 },
             )
             summary[message["change"]] += 1
-        live.extend(summaries.values())
-    return live
+        per_segment[segment_id] = list(summaries.values())
+    return per_segment
 
 
 # At most this many membership messages travel in one channel-layer message (a `segment.batch`).
@@ -457,11 +470,9 @@ def _broadcast(messages: list[dict]) -> None:
     group send costs several Redis round trips, and a busy batch changes hundreds of memberships.
     Consumers unpack them into the same per-change websocket frames."""
     try:
-        live = _live_messages(messages)
-        per_segment: dict[int, list[dict]] = {}
-        for message in live:
-            per_segment.setdefault(message["segment_id"], []).append(message)
-        sends = [(group_for_segment(sid), batch) for sid, ms in per_segment.items() for batch in _batches(ms)]
+        per_segment = _live_messages(messages)
+        live = [message for changes in per_segment.values() for message in changes]
+        sends = [(group_for_segment(sid), batch) for sid, changes in per_segment.items() for batch in _batches(changes)]
         broadcast_many(sends + [(FEED_GROUP, batch) for batch in _batches(live)])
     except Exception:
         log.exception("broadcasting membership changes failed")

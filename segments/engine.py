@@ -383,9 +383,12 @@ def write_diffs(diffs: list[MembershipDiff], now: datetime) -> None:
     deltas: dict[int, int] = {}
     for d in diffs:
         deltas[d.segment_id] = deltas.get(d.segment_id, 0) + (1 if d.entered else -1)
-    for segment_id, delta in sorted(deltas.items()):  # in id order: concurrent batches never deadlock
-        if delta:
-            Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") + delta)
+    if connection.vendor == "postgresql":
+        pg.member_counts_add(deltas)
+    else:
+        for segment_id, delta in sorted(deltas.items()):  # in id order: concurrent batches never deadlock
+            if delta:
+                Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") + delta)
     messages = [_message(d, now) for d in diffs]
     transaction.on_commit(lambda: _broadcast(messages))
 

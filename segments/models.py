@@ -71,9 +71,17 @@ class Membership(models.Model):
 
     # No single-column indexes of their own: (segment, profile) is unique, and (profile, segment)
     # below serves lookups by profile (every index is written on every change).
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    # No database foreign-key constraints (db_constraint=False), here and on the ledger: only the
+    # engine writes these rows, for a profile it holds locked and a segment it holds (shared
+    # advisory lock), so they cannot point nowhere; deleting a profile, segment or event goes
+    # through Django, which applies on_delete itself. PostgreSQL's per-row constraint check at
+    # commit cost a fifth of an event batch's processing with 50 live segments
+    # (docs/benchmarks.md).
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="memberships", db_index=False, db_constraint=False
+    )
     profile = models.ForeignKey(
-        "profiles.Profile", on_delete=models.CASCADE, related_name="memberships", db_index=False
+        "profiles.Profile", on_delete=models.CASCADE, related_name="memberships", db_index=False, db_constraint=False
     )
     since = models.DateTimeField()
 
@@ -99,15 +107,24 @@ class MembershipChange(models.Model):
         ARCHIVE = "archive", "Segment archived"
         CONSENT = "consent", "Consent changed"
 
-    # Served by the (segment, at) and (profile, at) indexes below.
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes", db_index=False)
+    # Served by the (segment, at) and (profile, at) indexes below. No database constraints (see
+    # Membership): append-only rows written by the engine; deletions go through Django.
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="changes", db_index=False, db_constraint=False
+    )
     profile = models.ForeignKey(
-        "profiles.Profile", on_delete=models.CASCADE, related_name="membership_changes", db_index=False
+        "profiles.Profile",
+        on_delete=models.CASCADE,
+        related_name="membership_changes",
+        db_index=False,
+        db_constraint=False,
     )
     entered = models.BooleanField(help_text="True: entered; false: exited.")
     at = models.DateTimeField()
     cause = models.CharField(max_length=16, choices=Cause.choices)
-    event = models.ForeignKey("ingestion.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.ForeignKey(
+        "ingestion.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     version = models.PositiveIntegerField(help_text="The segment's rule version that decided.")
 
     class Meta:

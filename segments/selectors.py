@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from profiles.models import Profile
 from profiles.selectors import profile_list
+from segments import pg
 from segments.engine import consent_granted, consent_q, membership_q
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
@@ -42,11 +44,21 @@ def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile
     return matching_profiles(rule, now=now or timezone.now(), segment_sql=membership_q, consent_sql=consent_q)
 
 
+# Rules the planner expects to select at most this many profiles are previewed in one statement
+# (count and sample from one evaluation, every match sorted); broader ones in two.
+ONE_SCAN_PREVIEW_ROWS = 200_000
+
+
 def rule_preview(rule: dict) -> dict:
     """{count, sample}: how many profiles a rule selects now and a few of them (the most recently
-    seen). Two statements: the sample's ORDER BY … LIMIT stops early on the last_seen index for
-    broad rules (materializing every match to share one scan was slower for those)."""
+    seen). A broad rule takes two statements: the sample's ORDER BY … LIMIT stops early on the
+    last_seen index, so sorting every match would cost more than evaluating the rule twice. A
+    narrow rule (as the PostgreSQL planner estimates it) is evaluated once, count and sample
+    together: its sample query cannot stop early, and used to cost as much as the count."""
     matches = rule_matches(rule)
+    if connection.vendor == "postgresql" and pg.estimated_rows(matches) <= ONE_SCAN_PREVIEW_ROWS:
+        count, sample_ids = pg.count_and_sample(matches, SAMPLE_SIZE)
+        return {"count": count, "sample": _in_order(sample_ids)}
     sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
     return {"count": matches.count(), "sample": _in_order(sample_ids)}
 

@@ -154,10 +154,16 @@ def test_a_profile_lists_the_active_segments_it_is_in(api_key_client, people):
     assert client.get(f"/api/v1/profiles/{people['u2']}/").json()["segments"] == []
 
 
-def test_preview_count_and_sample_are_those_of_the_rule_query():
-    """On PostgreSQL the preview runs the rule once for both; it answers what the queryset does
-    (most recently seen first, never-seen profiles as the database orders them)."""
+@pytest.mark.parametrize("one_scan_rows", [0, 10**9], ids=["two-statements", "one-scan"])
+def test_preview_count_and_sample_are_those_of_the_rule_query(one_scan_rows, monkeypatch):
+    """Whether the preview evaluates the rule once for both (PostgreSQL, a rule the planner
+    expects to be narrow) or twice, it answers what the queryset does (most recently seen first,
+    never-seen profiles as the database orders them)."""
     from datetime import timedelta
+
+    from segments import selectors
+
+    monkeypatch.setattr(selectors, "ONE_SCAN_PREVIEW_ROWS", one_scan_rows)
 
     from django.utils import timezone
 
@@ -179,3 +185,4 @@ def test_preview_count_and_sample_are_those_of_the_rule_query():
     assert preview["count"] == matches.count() == 26
     expected = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
     assert [p.pk for p in preview["sample"]] == expected
+    assert rule_preview({"trait": "plan", "op": "eq", "value": "nobody"}) == {"count": 0, "sample": []}

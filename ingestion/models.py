@@ -69,7 +69,9 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["profile", "name", "timestamp"], name="event_profile_name_ts"),
-            models.Index(fields=["name", "timestamp"], name="event_name_ts"),
+            # Carries profile_id and type: "who did X (in a window), how often" is answered from
+            # the index alone (segment previews and full evaluations of count conditions).
+            models.Index(fields=["name", "timestamp"], include=["profile", "type"], name="event_name_ts"),
             models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
             models.Index(fields=["source", "received_at"], name="event_source_received"),
             # The worker's queue: only unprocessed rows are indexed.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +71,15 @@ def memberships_of(profile_ids: set[int]) -> set[tuple[int, int]]:
 # --- Compiled segments ---------------------------------------------------------------------------
 
 
+# The (segment id, profile id) memberships of the evaluation in progress, as its segment
+# conditions read them: cached predicates are compiled once per segment version, not per batch.
+_working_membership: ContextVar[set[tuple[int, int]]] = ContextVar("working_membership")
+
+
+def _member_of_working_set(state: ProfileState, segment_id: int) -> bool:
+    return (segment_id, state.profile_id) in _working_membership.get()
+
+
 @dataclass(frozen=True)
 class ParsedRule:
     """A segment's rule parsed once per version, with what the engine reads from it."""
@@ -79,6 +89,7 @@ class ParsedRule:
     references: set[int]  # segments the rule names
     event_conditions: list[EventCondition]
     reacts_to: frozenset[str]  # the change keys that can move its membership (_reacts_to)
+    predicate: Predicate  # segment conditions read _working_membership
 
 
 @dataclass
@@ -107,6 +118,9 @@ def _compiled_rule(segment: Segment) -> ParsedRule:
             references=referenced_segments(rule),
             event_conditions=[node for node in walk(rule) if isinstance(node, EventCondition)],
             reacts_to=_reacts_to(depends_on),
+            predicate=compile_predicate(
+                rule, segment_member=_member_of_working_set, consent_granted=consent_granted
+            ),
         )
         if len(_compiled) > 1000:
             _compiled.clear()
@@ -114,16 +128,11 @@ def _compiled_rule(segment: Segment) -> ParsedRule:
     return cached
 
 
-def _compile(segment: Segment, membership: set[tuple[int, int]]) -> CompiledSegment:
-    """Compile a segment's rule once per version (cached); `membership` is the batch's working
-    set of (segment id, profile id) that segment conditions read."""
+def _compile(segment: Segment) -> CompiledSegment:
+    """A segment's predicate, compiled once per version (cached). Its segment conditions read the
+    working membership of the evaluation in progress (_working_membership)."""
     parsed = _compiled_rule(segment)
-    predicate = compile_predicate(
-        parsed.rule,
-        segment_member=lambda state, segment_id: (segment_id, state.profile_id) in membership,
-        consent_granted=consent_granted,
-    )
-    return CompiledSegment(segment.pk, segment.version, predicate, parsed)
+    return CompiledSegment(segment.pk, segment.version, parsed.predicate, parsed)
 
 
 def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment]:
@@ -236,7 +245,8 @@ def _reevaluate(
         return 0
     profile_ids = set(changes)
     membership = memberships_of(profile_ids | set(merged_away))
-    compiled = in_dependency_order([_compile(s, membership) for s in segments])
+    compiled = in_dependency_order([_compile(s) for s in segments])
+    position = {segment.id: index for index, segment in enumerate(compiled)}
     changes = {pid: _change_keys(changed) for pid, changed in changes.items()}
     if profiles is not None and profile_ids <= profiles.keys():
         loaded = {pk: profiles[pk] for pk in profile_ids}
@@ -244,20 +254,35 @@ def _reevaluate(
         loaded = {p.pk: p for p in Profile.objects.filter(pk__in=profile_ids)} if profile_ids else {}
     states = _states(compiled, changes, loaded, now)
     diffs: list[MembershipDiff] = []
-    changed_segments: dict[int, set[int]] = {pid: set() for pid in profile_ids}
-    for segment in compiled:
+    # Per distinct set of changes (a batch has few), the segments that may move: those reacting to
+    # one of the changes, and those naming another segment (they move when it does).
+    candidates_for: dict[frozenset[str], list[CompiledSegment]] = {}
+    token = _working_membership.set(membership)
+    try:
         for profile_id, changed in changes.items():
-            if not _affected(segment, changed, changed_segments[profile_id]):
-                continue
-            member = segment.predicate(states[profile_id], now)
-            was = (segment.id, profile_id) in membership
-            if member == was:
-                continue
-            reason = cause or (MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT)
-            event_id = last_event.get(profile_id) if reason == MembershipChange.Cause.EVENT else None
-            diffs.append(MembershipDiff(segment.id, segment.version, profile_id, member, reason, event_id))
-            changed_segments[profile_id].add(segment.id)
-            (membership.add if member else membership.discard)((segment.id, profile_id))
+            candidates = candidates_for.get(changed)
+            if candidates is None:
+                candidates = candidates_for[changed] = [
+                    s for s in compiled if s.parsed.depends_on.segments or not s.parsed.reacts_to.isdisjoint(changed)
+                ]
+            state = states[profile_id]
+            moved: set[int] = set()  # segments this profile entered or left so far (cascades)
+            for segment in candidates:  # in dependency order: referenced segments first
+                if not _affected(segment, changed, moved):
+                    continue
+                member = segment.predicate(state, now)
+                if member == ((segment.id, profile_id) in membership):
+                    continue
+                reason = cause or (
+                    MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT
+                )
+                event_id = last_event.get(profile_id) if reason == MembershipChange.Cause.EVENT else None
+                diffs.append(MembershipDiff(segment.id, segment.version, profile_id, member, reason, event_id))
+                moved.add(segment.id)
+                (membership.add if member else membership.discard)((segment.id, profile_id))
+    finally:
+        _working_membership.reset(token)
+    diffs.sort(key=lambda d: position[d.segment_id])  # segment by segment (stable: profiles in order)
     versions = {s.id: s.version for s in compiled}
     for merged_id in merged_away:  # a merged profile leaves every segment
         for segment_id, profile_id in list(membership):
@@ -389,11 +414,12 @@ def write_diffs(diffs: list[MembershipDiff], now: datetime) -> None:
         for segment_id, delta in sorted(deltas.items()):  # in id order: concurrent batches never deadlock
             if delta:
                 Segment.objects.filter(pk=segment_id).update(member_count=F("member_count") + delta)
-    messages = [_message(d, now) for d in diffs]
+    at = now.isoformat()
+    messages = [_message(d, at) for d in diffs]
     transaction.on_commit(lambda: _broadcast(messages))
 
 
-def _message(diff: MembershipDiff, now: datetime) -> dict:
+def _message(diff: MembershipDiff, at: str) -> dict:
     return {
         "type": "segment.membership",
         "segment_id": diff.segment_id,
@@ -401,7 +427,7 @@ def _message(diff: MembershipDiff, now: datetime) -> dict:
         "change": "entered" if diff.entered else "exited",
         "cause": diff.cause,
         "event_id": diff.event_id,
-        "at": now.isoformat(),
+        "at": at,
     }
 
 

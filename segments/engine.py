@@ -118,9 +118,7 @@ def _compiled_rule(segment: Segment) -> ParsedRule:
             references=referenced_segments(rule),
             event_conditions=[node for node in walk(rule) if isinstance(node, EventCondition)],
             reacts_to=_reacts_to(depends_on),
-            predicate=compile_predicate(
-                rule, segment_member=_member_of_working_set, consent_granted=consent_granted
-            ),
+            predicate=compile_predicate(rule, segment_member=_member_of_working_set, consent_granted=consent_granted),
         )
         if len(_compiled) > 1000:
             _compiled.clear()
@@ -273,9 +271,7 @@ def _reevaluate(
                 member = segment.predicate(state, now)
                 if member == ((segment.id, profile_id) in membership):
                     continue
-                reason = cause or (
-                    MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT
-                )
+                reason = cause or (MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT)
                 event_id = last_event.get(profile_id) if reason == MembershipChange.Cause.EVENT else None
                 diffs.append(MembershipDiff(segment.id, segment.version, profile_id, member, reason, event_id))
                 moved.add(segment.id)

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0006_drop_redundant_fk_indexes'),
-        ('profiles', '0004_first_seen_first_order_indexes'),
+        ("ingestion", "0006_drop_redundant_fk_indexes"),
+        ("profiles", "0004_first_seen_first_order_indexes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='event',
-            name='event_name_ts',
+            model_name="event",
+            name="event_name_ts",
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['name', 'timestamp'], include=('profile', 'type'), name='event_name_ts'),
+            model_name="event",
+            index=models.Index(fields=["name", "timestamp"], include=("profile", "type"), name="event_name_ts"),
         ),
     ]

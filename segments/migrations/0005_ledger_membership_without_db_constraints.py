@@ -5,37 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0006_drop_redundant_fk_indexes'),
-        ('profiles', '0004_first_seen_first_order_indexes'),
-        ('segments', '0004_membership_profile_segment_index'),
+        ("ingestion", "0006_drop_redundant_fk_indexes"),
+        ("profiles", "0004_first_seen_first_order_indexes"),
+        ("segments", "0004_membership_profile_segment_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='profile',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='profiles.profile'),
+            model_name="membership",
+            name="profile",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="profiles.profile",
+            ),
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='segment',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='segments.segment'),
+            model_name="membership",
+            name="segment",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="segments.segment",
+            ),
         ),
         migrations.AlterField(
-            model_name='membershipchange',
-            name='event',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ingestion.event'),
+            model_name="membershipchange",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="ingestion.event",
+            ),
         ),
         migrations.AlterField(
-            model_name='membershipchange',
-            name='profile',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='membership_changes', to='profiles.profile'),
+            model_name="membershipchange",
+            name="profile",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="membership_changes",
+                to="profiles.profile",
+            ),
         ),
         migrations.AlterField(
-            model_name='membershipchange',
-            name='segment',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='segments.segment'),
+            model_name="membershipchange",
+            name="segment",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="segments.segment",
+            ),
         ),
     ]

@@ -275,6 +275,7 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "postgres": psql("SHOW server_version"),
+            "shared_buffers": psql("SHOW shared_buffers"),
             "commit": run("git", "rev-parse", "--short", "HEAD").strip(),
         },
         "settings": vars(args),

@@ -129,10 +129,15 @@ def events_process_pending(*, batch_size: int = PROCESS_BATCH_SIZE, max_batches:
 
 
 def events_process_batch(*, batch_size: int = PROCESS_BATCH_SIZE) -> BatchResult:
+    """One batch in one transaction; then, committed, what subscribers deferred (segment
+    memberships: hooks.profiles_committed), so that it runs beside the next batch of another
+    worker instead of under the identity lock."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                return _process_batch(batch_size)
+                result = _process_batch(batch_size)
+            hooks.profiles_committed()
+            return result
         except (_Retry, IntegrityError) as exc:
             log.info("event batch raced with another worker (%s); retrying (%d)", type(exc).__name__, attempt)
         except OperationalError as exc:
@@ -482,7 +487,9 @@ class _Batch:
         for pk, inputs in consent_changes.items():
             changes[pk] = changes.get(pk, frozenset()) | inputs
         written = {p.profile.pk: p.profile for p in live}
-        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written))
+        hooks.profiles_applied(
+            hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written, deferred=True)
+        )
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
             processed=len(self.event_person),

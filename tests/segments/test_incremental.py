@@ -168,3 +168,51 @@ def test_incremental_membership_with_windows_aggregates_and_cascades_agrees_with
             set(Membership.objects.filter(segment=segment).values_list("profile_id", flat=True))
             == incremental[segment.pk]
         ), segment.rule
+
+
+def test_memberships_recorded_by_a_batch_whose_worker_died_after_its_commit_are_evaluated_by_the_sweep(
+    send, drain, monkeypatch
+):
+    """The engine evaluates an event batch's profiles right after the batch commits (outside the
+    lock that orders identity resolution). What the batch recorded is durable: if the worker dies
+    in between, the next sweep evaluates it, with the event as the ledger's cause."""
+    from segments import engine
+    from segments.models import MembershipChange, PendingEvaluation
+    from tests.profiles.test_pipeline import profile_of
+
+    segment = segment_create(name="Buyers", rule={"event": "Order Completed"})
+    evaluate_segment(segment.pk)
+    crashed = []
+    monkeypatch.setattr(engine, "evaluate_pending", lambda *args, **kwargs: crashed.append(args) or 0)
+    send("track", {"userId": "u1", "event": "Order Completed", "properties": {"revenue": 20}})
+    drain()
+    assert crashed  # the after-commit step ran (and "died")
+    profile = profile_of("user_id", "u1")
+    assert profile.events_count == 1  # the batch itself committed
+    assert not Membership.objects.filter(segment=segment).exists()
+    assert list(PendingEvaluation.objects.values_list("profile_id", flat=True)) == [profile.pk]
+
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "PENDING_GRACE_SECONDS", 0)
+    assert drain() == 0  # a sweep: no events left, the pending evaluation is done
+    assert set(Membership.objects.filter(segment=segment).values_list("profile_id", flat=True)) == {profile.pk}
+    change = MembershipChange.objects.get(segment=segment, profile=profile)
+    assert (change.entered, change.cause) == (True, "event")
+    assert change.event_id is not None
+    assert not PendingEvaluation.objects.exists()
+
+
+def test_a_sweep_leaves_a_fresh_pending_evaluation_to_the_worker_that_recorded_it(send, drain, monkeypatch):
+    from segments import engine
+    from segments.models import PendingEvaluation
+
+    segment = segment_create(name="Buyers", rule={"event": "Order Completed"})
+    evaluate_segment(segment.pk)
+    monkeypatch.setattr(engine, "evaluate_pending", lambda *args, **kwargs: 0)
+    send("track", {"userId": "u1", "event": "Order Completed"})
+    drain()
+    monkeypatch.undo()
+    assert engine.profiles_committed() == 0  # nothing recorded by this thread; the row is too young
+    assert PendingEvaluation.objects.count() == 1
+    assert engine.evaluate_pending(list(PendingEvaluation.objects.values_list("pk", flat=True))) == 1
+    assert Membership.objects.filter(segment=segment).count() == 1

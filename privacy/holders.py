@@ -70,10 +70,9 @@ def segments_export(person: Person) -> dict[str, list[dict]]:
 
 def segments_erase(person: Person, evidence: dict) -> int:
     from segments.erasure import memberships_erase
-    from segments.models import MembershipChange, PendingEvaluation
+    from segments.models import MembershipChange
 
     ended = memberships_erase(person.profile_ids)
-    PendingEvaluation.objects.filter(profile_id__in=list(person.profile_ids)).delete()  # transient, no trace left
     deleted, _ = MembershipChange.objects.filter(profile_id__in=list(person.profile_ids)).delete()
     evidence["segments.Membership"] = ended
     evidence["segments.MembershipChange"] = deleted

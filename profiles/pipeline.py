@@ -129,15 +129,10 @@ def events_process_pending(*, batch_size: int = PROCESS_BATCH_SIZE, max_batches:
 
 
 def events_process_batch(*, batch_size: int = PROCESS_BATCH_SIZE) -> BatchResult:
-    """One batch in one transaction; then, committed, what subscribers deferred (segment
-    memberships: hooks.profiles_committed), so that it runs beside the next batch of another
-    worker instead of under the identity lock."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                result = _process_batch(batch_size)
-            hooks.profiles_committed()
-            return result
+                return _process_batch(batch_size)
         except (_Retry, IntegrityError) as exc:
             log.info("event batch raced with another worker (%s); retrying (%d)", type(exc).__name__, attempt)
         except OperationalError as exc:
@@ -487,9 +482,7 @@ class _Batch:
         for pk, inputs in consent_changes.items():
             changes[pk] = changes.get(pk, frozenset()) | inputs
         written = {p.profile.pk: p.profile for p in live}
-        hooks.profiles_applied(
-            hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written, deferred=True)
-        )
+        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written))
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
             processed=len(self.event_person),

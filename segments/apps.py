@@ -12,4 +12,3 @@ class SegmentsConfig(AppConfig):
         from segments import engine
 
         hooks.subscribe_in_transaction(engine.profiles_applied)
-        hooks.subscribe_after_commit(engine.profiles_committed)

@@ -13,11 +13,10 @@ Membership changes are broadcast to Channels groups after commit (cdp.realtime).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import orjson
 from django.db import connection, transaction
@@ -30,7 +29,7 @@ from profiles.hooks import AppliedBatch
 from profiles.models import Profile
 from profiles.services import profiles_lock
 from segments import pg
-from segments.models import Membership, MembershipChange, PendingEvaluation, Segment
+from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
 from segments.rules.crossings import crossing_profiles
 from segments.rules.dependencies import Dependencies, dependencies, referenced_segments
@@ -196,11 +195,7 @@ class MembershipDiff:
 
 
 def profiles_applied(batch: AppliedBatch) -> None:
-    """In the batch's transaction: re-evaluate what the batch may have changed — or, for a deferred
-    batch (the event pipeline's), record it to be evaluated right after the commit (_recorded)."""
-    if batch.deferred and batch.cause is None:
-        _record_pending(batch)
-        return
+    """In the event batch's transaction: re-evaluate what the batch may have changed."""
     _reevaluate(
         batch.changes,
         merged_away=batch.merged_away,
@@ -209,88 +204,6 @@ def profiles_applied(batch: AppliedBatch) -> None:
         cause=batch.cause,
         profiles=batch.profiles,
     )
-
-
-# --- Deferred: evaluated after the event batch commits -------------------------------------------
-
-# Ids of the PendingEvaluation rows this thread's last batches recorded, evaluated by
-# profiles_committed (a batch that rolled back leaves ids of rows that never existed: harmless).
-_recorded = threading.local()
-
-# profiles_committed without recorded work (a sweep) evaluates rows left for at least this long:
-# younger ones belong to a batch whose worker is about to evaluate them.
-PENDING_GRACE_SECONDS = 5
-
-
-def _record_pending(batch: AppliedBatch) -> None:
-    if not (batch.changes or batch.merged_away):
-        return
-    if not Segment.objects.filter(status=Segment.Status.ACTIVE).exists():
-        return  # nothing to keep current (a segment created later is evaluated in full)
-    rows = [
-        PendingEvaluation(
-            profile_id=profile_id,
-            changes=sorted(changed),
-            last_event_id=batch.last_event.get(profile_id),
-            created_at=batch.now,
-        )
-        for profile_id, changed in batch.changes.items()
-    ]
-    rows += [
-        PendingEvaluation(profile_id=loser, changes=["merge"], survivor_id=survivor, created_at=batch.now)
-        for loser, survivor in batch.merged_away.items()
-    ]
-    PendingEvaluation.objects.bulk_create(rows)
-    ids = getattr(_recorded, "ids", None)
-    if ids is None:
-        ids = _recorded.ids = []
-    ids.extend(row.pk for row in rows)
-
-
-def profiles_committed() -> int:
-    """After an event batch commits: evaluate what it recorded; without recorded work, whatever
-    earlier batches left (a worker died between its commit and this)."""
-    ids = getattr(_recorded, "ids", None) or None
-    _recorded.ids = []
-    if ids is None:
-        return evaluate_pending(older_than=timezone.now() - timedelta(seconds=PENDING_GRACE_SECONDS))
-    return evaluate_pending(ids)
-
-
-def evaluate_pending(ids: list[int] | None = None, *, older_than: datetime | None = None, limit: int = 5000) -> int:
-    """Evaluate pending profiles (these rows, or the oldest ones) in one transaction: rows claimed
-    with SKIP LOCKED (two workers never take the same), profiles locked in id order as the
-    pipeline locks them, memberships and ledger written, rows deleted. Returns the changes."""
-    with transaction.atomic():
-        rows = PendingEvaluation.objects.order_by("id")
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        if older_than is not None:
-            rows = rows.filter(created_at__lte=older_than)
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        claimed = list(rows[:limit])
-        if not claimed:
-            return 0
-        changes: dict[int, set[str]] = {}
-        last_event: dict[int, int] = {}
-        merged_away: dict[int, int] = {}
-        for row in claimed:  # in id order: a later batch's latest event wins
-            if row.survivor_id is not None:
-                merged_away[row.profile_id] = row.survivor_id
-                continue
-            changes.setdefault(row.profile_id, set()).update(row.changes)
-            if row.last_event_id is not None:
-                last_event[row.profile_id] = row.last_event_id
-        live = set(profiles_lock(list(changes), live_only=True))
-        written = _reevaluate(
-            {pid: frozenset(changed) for pid, changed in changes.items() if pid in live},
-            merged_away=merged_away,
-            last_event=last_event,
-            now=timezone.now(),
-        )
-        PendingEvaluation.objects.filter(pk__in=[row.pk for row in claimed]).delete()
-    return written
 
 
 def profiles_reevaluate(

@@ -136,24 +136,3 @@ class MembershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id} {'entered' if self.entered else 'left'} {self.segment_id} ({self.cause})"
-
-
-class PendingEvaluation(models.Model):
-    """A profile an event batch changed, whose memberships are re-evaluated right after that batch
-    commits (engine.evaluate_pending), outside the lock that orders identity resolution. Written in
-    the batch's transaction, so a worker that dies in between loses nothing: the pipeline's sweep
-    evaluates what is left. Plain ids, no constraints: rows live for milliseconds."""
-
-    profile_id = models.BigIntegerField()
-    changes = models.JSONField(default=list, help_text="The batch's change keys for the profile (profiles.hooks).")
-    last_event_id = models.BigIntegerField(null=True, blank=True)
-    survivor_id = models.BigIntegerField(
-        null=True, blank=True, help_text="Set: the profile was merged into this one and leaves every segment."
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["profile_id"], name="pending_eval_profile")]
-
-    def __str__(self) -> str:
-        return f"evaluate {self.profile_id}"

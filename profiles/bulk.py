@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Model
 
 
@@ -19,9 +19,12 @@ def update_by_pk(model: type[Model], objects: Iterable[Model], field_names: list
     if not objects:
         return 0
     fields = [model._meta.get_field(name) for name in field_names]
+    # The database wrapper itself, not the `django.db.connection` proxy: the proxy looks the
+    # connection up (asgiref Local) on every attribute access, and each value below reads it.
+    connection = connections[router.db_for_write(model)]
     table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
-        return _update_from_arrays(model, objects, fields, table)
+        return _update_from_arrays(connection, model, objects, fields, table)
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     pk_column = connection.ops.quote_name(model._meta.pk.column)
     sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608 - identifiers from model meta
@@ -34,7 +37,7 @@ def update_by_pk(model: type[Model], objects: Iterable[Model], field_names: list
     return len(params)
 
 
-def _update_from_arrays(model: type[Model], objects: list[Model], fields: list, table: str) -> int:
+def _update_from_arrays(connection, model: type[Model], objects: list[Model], fields: list, table: str) -> int:
     quote = connection.ops.quote_name
     pk = model._meta.pk
     names = [f"v{i}" for i in range(len(fields))]

@@ -8,11 +8,13 @@ written directly: what you see after a load is what the same events sent over HT
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
@@ -58,6 +60,37 @@ def demo_source() -> Source:
 
 def demo_events_count(source: Source) -> int:
     return Event.objects.filter(source=source).count()
+
+
+# A finished load leaves this file in the var directory, naming the database and the demo source
+# it loaded into: demo events without it are an interrupted load (the next run finishes it).
+COMPLETION_FILE = "demo-data-complete.json"
+
+
+def _completion_key(source: Source) -> dict:
+    database = settings.DATABASES["default"]
+    return {
+        "database": f"{database.get('HOST') or ''}:{database.get('PORT') or ''}/{database['NAME']}",
+        "source": source.pk,
+        "source_created_at": source.created_at.isoformat(),
+    }
+
+
+def demo_load_complete(source: Source) -> bool:
+    """Whether a load into this database's demo source ran to its end."""
+    path = Path(settings.VAR_DIR) / COMPLETION_FILE
+    try:
+        recorded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and {k: recorded.get(k) for k in ("database", "source", "source_created_at")} == (
+        _completion_key(source)
+    )
+
+
+def demo_load_mark_complete(source: Source, progress: LoadProgress) -> None:
+    path = Path(settings.VAR_DIR) / COMPLETION_FILE
+    path.write_text(json.dumps(_completion_key(source) | {"events": progress.stored + progress.duplicates}) + "\n")
 
 
 @contextmanager
@@ -113,5 +146,6 @@ def demo_data_load(
         store()
     progress.rfm_scored = rfm_rerank()
     progress.finished = time.monotonic()
+    demo_load_mark_complete(source, progress)
     report(progress)
     return progress

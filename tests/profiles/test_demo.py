@@ -166,6 +166,27 @@ def test_the_load_runs_once_unless_forced(demo):
     assert Event.objects.count() == before
 
 
+def test_an_interrupted_load_is_finished_by_the_next_run_not_skipped(demo, settings):
+    """`make run` interrupted during its first load (Ctrl-C, a closed laptop) left some demo events
+    and no record of an ending: the next run finishes the load instead of skipping it."""
+    from pathlib import Path
+
+    from profiles.demo_data import COMPLETION_FILE
+
+    marker = Path(settings.VAR_DIR) / COMPLETION_FILE
+    before = Event.objects.count()
+    recorded = marker.read_text()
+    marker.unlink()  # as if the load had stopped before its end
+    try:
+        output = load("--customers", str(CUSTOMERS), "--days", str(DAYS), "--seed", str(SEED))
+        assert "stopped before its end" in output
+        assert f"{before:,} already stored" in output
+        assert Event.objects.count() == before
+        assert "already loaded" in load("--customers", str(CUSTOMERS), "--days", str(DAYS))  # finished now
+    finally:
+        marker.write_text(recorded)
+
+
 def test_forced_with_another_seed_adds_different_people(demo):
     before_users = Identity.objects.filter(kind="user_id").count()
     load("--customers", "10", "--days", str(DAYS), "--seed", "7", "--force")

@@ -8,7 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from profiles.demo import DEFAULT_CUSTOMERS, DEFAULT_DAYS, DEFAULT_SEED, MIN_DAYS, SOURCE_NAME, persona_quotas
-from profiles.demo_data import LoadProgress, demo_data_load, demo_events_count, demo_source
+from profiles.demo_data import LoadProgress, demo_data_load, demo_events_count, demo_load_complete, demo_source
 
 PROGRESS_EVERY_SECONDS = 3.0
 
@@ -33,13 +33,19 @@ class Command(BaseCommand):
             raise CommandError("--customers must be at least 1")
         if days < MIN_DAYS:
             raise CommandError(f"--days must be at least {MIN_DAYS} (lapsing customers need 61+ quiet days)")
-        existing = demo_events_count(demo_source())
+        source = demo_source()
+        existing = demo_events_count(source)
         if existing and not force:
+            if demo_load_complete(source):
+                self.stdout.write(
+                    f"Demo data already loaded ({existing:,} events from the {SOURCE_NAME!r} source); "
+                    "skipping. Use --force to load again (the same --seed and --customers add nothing new)."
+                )
+                return
             self.stdout.write(
-                f"Demo data already loaded ({existing:,} events from the {SOURCE_NAME!r} source); "
-                "skipping. Use --force to load again (the same --seed and --customers add nothing new, and finish an interrupted load)."
+                f"An earlier demo load stopped before its end ({existing:,} events stored): finishing it "
+                "(events already stored are skipped)."
             )
-            return
         quotas = persona_quotas(customers)
         self.stdout.write(
             f"Loading demo data: {customers:,} customers and {quotas['anonymous_browser']:,} anonymous visitors, "

@@ -46,6 +46,10 @@ class Profile(models.Model):
             models.Index(fields=["first_seen"], name="profile_first_seen"),
             models.Index(fields=["first_order_at"], name="profile_first_order"),
             models.Index(fields=["rfm_class"], name="profile_rfm_class"),
+            # The live profiles' ids, from the index alone: segment evaluations and previews whose
+            # rule is all about events join this (~20 MB at 1M profiles) instead of scanning the
+            # table (~500 MB) to leave merged profiles out.
+            models.Index(fields=["id"], condition=Q(merged_into__isnull=True), name="profile_live_id"),
         ]
 
     def __str__(self) -> str:

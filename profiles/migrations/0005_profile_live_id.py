@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0004_first_seen_first_order_indexes'),
+        ("profiles", "0004_first_seen_first_order_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='profile',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['id'], name='profile_live_id'),
+            model_name="profile",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", True)), fields=["id"], name="profile_live_id"
+            ),
         ),
     ]

@@ -49,35 +49,36 @@ def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile
 ONE_SCAN_PREVIEW_ROWS = 200_000
 
 
+def _count_and_sample(profiles: QuerySet[Profile]) -> tuple[int, list[int]]:
+    """How many profiles `profiles` selects, and the ids of the SAMPLE_SIZE most recently seen.
+    A broad selection takes two statements: the sample's ORDER BY … LIMIT stops early on the
+    last_seen index, so sorting every match would cost more than evaluating the rule twice. A
+    narrow one (as the PostgreSQL planner estimates it) is evaluated once, count and sample
+    together: its sample query cannot stop early, and used to cost as much as the count."""
+    if connection.vendor == "postgresql" and pg.estimated_rows(profiles) <= ONE_SCAN_PREVIEW_ROWS:
+        return pg.count_and_sample(profiles, SAMPLE_SIZE)
+    sample_ids = list(profiles.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
+    return profiles.count(), sample_ids
+
+
 def rule_preview(rule: dict) -> dict:
     """{count, sample}: how many profiles a rule selects now and a few of them (the most recently
-    seen). A broad rule takes two statements: the sample's ORDER BY … LIMIT stops early on the
-    last_seen index, so sorting every match would cost more than evaluating the rule twice. A
-    narrow rule (as the PostgreSQL planner estimates it) is evaluated once, count and sample
-    together: its sample query cannot stop early, and used to cost as much as the count."""
-    matches = rule_matches(rule)
-    if connection.vendor == "postgresql" and pg.estimated_rows(matches) <= ONE_SCAN_PREVIEW_ROWS:
-        count, sample_ids = pg.count_and_sample(matches, SAMPLE_SIZE)
-        return {"count": count, "sample": _in_order(sample_ids)}
-    sample_ids = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
-    return {"count": matches.count(), "sample": _in_order(sample_ids)}
+    seen)."""
+    count, sample_ids = _count_and_sample(rule_matches(rule))
+    return {"count": count, "sample": _in_order(sample_ids)}
 
 
 def rule_impact(segment: Segment, rule: dict) -> dict:
     """What saving `rule` on `segment` would change: {entering, leaving, samples of each}."""
     target = rule_matches(rule).values("pk")
     current = Membership.objects.filter(segment=segment).values("profile_id")
-    entering = Profile.objects.filter(pk__in=target).exclude(pk__in=current)
-    leaving = Profile.objects.filter(pk__in=current).exclude(pk__in=target)
+    entering, entering_ids = _count_and_sample(Profile.objects.filter(pk__in=target).exclude(pk__in=current))
+    leaving, leaving_ids = _count_and_sample(Profile.objects.filter(pk__in=current).exclude(pk__in=target))
     return {
-        "entering": entering.count(),
-        "leaving": leaving.count(),
-        "entering_sample": _in_order(
-            list(entering.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
-        ),
-        "leaving_sample": _in_order(
-            list(leaving.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
-        ),
+        "entering": entering,
+        "leaving": leaving,
+        "entering_sample": _in_order(entering_ids),
+        "leaving_sample": _in_order(leaving_ids),
     }
 
 

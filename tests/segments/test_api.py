@@ -2,7 +2,7 @@ import pytest
 
 from profiles.models import Identity
 from segments.engine import evaluate_segment
-from segments.models import Segment
+from segments.models import Membership, Segment
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
@@ -57,7 +57,11 @@ def test_preview_counts_and_samples_what_a_rule_selects(api_key_client, people):
     assert [p["id"] for p in body["sample"]] == [people["u1"]]
 
 
-def test_impact_preview_before_an_edit(api_key_client, people):
+@pytest.mark.parametrize("one_scan_rows", [0, 10**9], ids=["two-statements", "one-scan"])
+def test_impact_preview_before_an_edit(api_key_client, people, one_scan_rows, monkeypatch):
+    from segments import selectors
+
+    monkeypatch.setattr(selectors, "ONE_SCAN_PREVIEW_ROWS", one_scan_rows)
     client = api_key_client("marketer")
     segment_id = client.post("/api/v1/segments/", {"name": "Pro plan", "rule": PRO}, format="json").json()["id"]
     evaluate_segment(segment_id)
@@ -68,6 +72,8 @@ def test_impact_preview_before_an_edit(api_key_client, people):
     ).json()
     assert (impact["entering"], impact["leaving"]) == (1, 2)
     assert [p["id"] for p in impact["entering_sample"]] == [people["u2"]]
+    members = Membership.objects.filter(segment_id=segment_id).values_list("profile_id", flat=True)
+    assert {p["id"] for p in impact["leaving_sample"]} == set(members)
     edited = client.patch(
         f"/api/v1/segments/{segment_id}/", {"rule": {"trait": "plan", "op": "eq", "value": "free"}}, format="json"
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,14 +37,26 @@ TAGS = ["segments"]
 CanView = capability_required("view_segments")
 
 
+class PreviewTimeout(APIException):
+    status_code = 503
+    default_code = "preview_timeout"
+    default_detail = "Counting this rule took too long and was stopped."
+
+
 def _rule_errors(call):
-    """Run `call`; a malformed rule or bad input becomes a 400 naming the bad node."""
+    """Run `call`; a malformed rule or bad input becomes a 400 naming the bad node, a preview that
+    ran past its time limit a 503 saying what to do instead."""
     try:
         return call()
     except RuleError as error:
         raise ValidationError({"rule": [error.as_dict()]}) from error
     except ValueError as error:
         raise ValidationError({"non_field_errors": [str(error)]}) from error
+    except selectors.PreviewTimedOut as error:
+        raise PreviewTimeout(
+            f"Counting this rule took longer than {settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS} s and was stopped. "
+            "Save the segment to evaluate it in the background, or narrow the rule."
+        ) from error
 
 
 def _require_manage(request) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -61,19 +64,58 @@ def _count_and_sample(profiles: QuerySet[Profile]) -> tuple[int, list[int]]:
     return profiles.count(), sample_ids
 
 
+class PreviewTimedOut(Exception):
+    """A preview ran longer than SEGMENT_PREVIEW_TIMEOUT_SECONDS and was stopped."""
+
+
+@contextmanager
+def _time_limited():
+    """Stop the queries run inside after SEGMENT_PREVIEW_TIMEOUT_SECONDS, with PreviewTimedOut:
+    PostgreSQL's statement_timeout for this transaction, SQLite's progress handler."""
+    seconds = settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                        [f"{int(seconds * 1000)}"],
+                    )
+                    previous = cursor.fetchone()[0]
+                yield
+                with connection.cursor() as cursor:  # inside a caller's transaction, it would outlive us
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            else:
+                deadline = time.monotonic() + seconds
+                raw = connection.connection
+                raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 100_000)
+                try:
+                    yield
+                finally:
+                    raw.set_progress_handler(None, 0)
+    except OperationalError as error:
+        cause = str(error.__cause__ or error).lower()
+        if "statement timeout" in cause or "canceling statement" in cause or "interrupted" in cause:
+            raise PreviewTimedOut(f"counting took longer than {seconds} s and was stopped") from error
+        raise
+
+
 def rule_preview(rule: dict) -> dict:
     """{count, sample}: how many profiles a rule selects now and a few of them (the most recently
-    seen)."""
-    count, sample_ids = _count_and_sample(rule_matches(rule))
+    seen). Stopped with PreviewTimedOut after SEGMENT_PREVIEW_TIMEOUT_SECONDS."""
+    with _time_limited():
+        count, sample_ids = _count_and_sample(rule_matches(rule))
     return {"count": count, "sample": _in_order(sample_ids)}
 
 
 def rule_impact(segment: Segment, rule: dict) -> dict:
-    """What saving `rule` on `segment` would change: {entering, leaving, samples of each}."""
+    """What saving `rule` on `segment` would change: {entering, leaving, samples of each}.
+    Stopped with PreviewTimedOut after SEGMENT_PREVIEW_TIMEOUT_SECONDS."""
     target = rule_matches(rule).values("pk")
     current = Membership.objects.filter(segment=segment).values("profile_id")
-    entering, entering_ids = _count_and_sample(Profile.objects.filter(pk__in=target).exclude(pk__in=current))
-    leaving, leaving_ids = _count_and_sample(Profile.objects.filter(pk__in=current).exclude(pk__in=target))
+    with _time_limited():
+        entering, entering_ids = _count_and_sample(Profile.objects.filter(pk__in=target).exclude(pk__in=current))
+        leaving, leaving_ids = _count_and_sample(Profile.objects.filter(pk__in=current).exclude(pk__in=target))
     return {
         "entering": entering,
         "leaving": leaving,

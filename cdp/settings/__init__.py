@@ -211,6 +211,9 @@ if INGESTION_DOORBELL not in {"celery", "thread", "off"}:
 INGESTION_SWEEP_SECONDS = float(env_int("INGESTION_SWEEP_SECONDS", 5, minimum=1))
 # How often time-relative segment rules are swept for memberships that time alone has flipped.
 SEGMENT_TIME_SWEEP_SECONDS = float(env_int("SEGMENT_TIME_SWEEP_SECONDS", 10, minimum=1, maximum=60))
+# A preview or impact preview is stopped after this long (a clear error, not a request that holds
+# the database for minutes); saving a segment evaluates it in the background instead.
+SEGMENT_PREVIEW_TIMEOUT_SECONDS = env_int("SEGMENT_PREVIEW_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
 # Browser origins allowed to call the tracking API for every source (besides each source's own).
 TRACKING_CORS_ORIGINS = env_list("TRACKING_CORS_ORIGINS")
 

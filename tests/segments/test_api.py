@@ -192,3 +192,34 @@ def test_preview_count_and_sample_are_those_of_the_rule_query(one_scan_rows, mon
     expected = list(matches.order_by("-last_seen", "-id").values_list("pk", flat=True)[:SAMPLE_SIZE])
     assert [p.pk for p in preview["sample"]] == expected
     assert rule_preview({"trait": "plan", "op": "eq", "value": "nobody"}) == {"count": 0, "sample": []}
+
+
+def test_a_preview_that_runs_too_long_is_stopped_with_a_clear_error(api_key_client, people, settings, monkeypatch):
+    """The database stops the preview's statements after SEGMENT_PREVIEW_TIMEOUT_SECONDS
+    (PostgreSQL statement_timeout, SQLite progress handler); the API says what to do instead."""
+    from django.db import connection
+
+    from segments import selectors
+
+    settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS = 1
+
+    def slow(profiles):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_sleep(5)")
+            else:
+                cursor.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
+                    "SELECT count(*) FROM n"
+                )
+        raise AssertionError("the statement was not stopped")
+
+    monkeypatch.setattr(selectors, "_count_and_sample", slow)
+    client = api_key_client("marketer")
+    response = client.post("/api/v1/segments/preview/", {"rule": PRO}, format="json")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "preview_timeout"
+    assert "longer than 1 s" in body["message"] and "Save the segment" in body["message"]
+    monkeypatch.undo()
+    assert client.post("/api/v1/segments/preview/", {"rule": PRO}, format="json").json()["count"] == 2  # usable after

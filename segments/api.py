@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
@@ -158,12 +158,17 @@ class SegmentDetailView(APIView):
         return Response(SegmentSerializer(segment).data)
 
 
+_TIMED_OUT = OpenApiResponse(
+    description="preview_timeout: counting ran longer than SEGMENT_PREVIEW_TIMEOUT_SECONDS and was stopped"
+)
+
+
 class PreviewView(APIView):
     permission_classes = [CanView]
 
     @extend_schema(
         request=RuleSerializer,
-        responses=PreviewSerializer,
+        responses={200: PreviewSerializer, 503: _TIMED_OUT},
         summary="Count and sample what a rule selects now",
         tags=TAGS,
     )
@@ -180,7 +185,7 @@ class ImpactView(APIView):
 
     @extend_schema(
         request=RuleSerializer,
-        responses=ImpactSerializer,
+        responses={200: ImpactSerializer, 503: _TIMED_OUT},
         summary="What saving a new rule would change (+entering, -leaving, samples)",
         tags=TAGS,
     )

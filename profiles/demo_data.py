@@ -83,14 +83,11 @@ def demo_load_complete(source: Source) -> bool:
         recorded = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(recorded, dict) and {k: recorded.get(k) for k in ("database", "source", "source_created_at")} == (
-        _completion_key(source)
-    )
+    return recorded == _completion_key(source)
 
 
-def demo_load_mark_complete(source: Source, progress: LoadProgress) -> None:
-    path = Path(settings.VAR_DIR) / COMPLETION_FILE
-    path.write_text(json.dumps(_completion_key(source) | {"events": progress.stored + progress.duplicates}) + "\n")
+def demo_load_mark_complete(source: Source) -> None:
+    (Path(settings.VAR_DIR) / COMPLETION_FILE).write_text(json.dumps(_completion_key(source)) + "\n")
 
 
 @contextmanager
@@ -146,6 +143,6 @@ def demo_data_load(
         store()
     progress.rfm_scored = rfm_rerank()
     progress.finished = time.monotonic()
-    demo_load_mark_complete(source, progress)
+    demo_load_mark_complete(source)
     report(progress)
     return progress

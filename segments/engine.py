@@ -96,7 +96,6 @@ class ParsedRule:
 class CompiledSegment:
     id: int
     version: int
-    predicate: Predicate
     parsed: ParsedRule
 
 
@@ -130,7 +129,7 @@ def _compile(segment: Segment) -> CompiledSegment:
     """A segment's predicate, compiled once per version (cached). Its segment conditions read the
     working membership of the evaluation in progress (_working_membership)."""
     parsed = _compiled_rule(segment)
-    return CompiledSegment(segment.pk, segment.version, parsed.predicate, parsed)
+    return CompiledSegment(segment.pk, segment.version, parsed)
 
 
 def in_dependency_order(segments: list[CompiledSegment]) -> list[CompiledSegment]:
@@ -250,25 +249,20 @@ def _reevaluate(
         loaded = {pk: profiles[pk] for pk in profile_ids}
     else:
         loaded = {p.pk: p for p in Profile.objects.filter(pk__in=profile_ids)} if profile_ids else {}
-    states = _states(compiled, changes, loaded, now)
+    # Per distinct set of changes (a batch has few), the segments that may move (_candidates).
+    candidates_for = {changed: _candidates(compiled, changed) for changed in set(changes.values())}
+    states = _states(candidates_for, changes, loaded, now)
     diffs: list[MembershipDiff] = []
-    # Per distinct set of changes (a batch has few), the segments that may move: those reacting to
-    # one of the changes, and those naming another segment (they move when it does).
-    candidates_for: dict[frozenset[str], list[CompiledSegment]] = {}
     token = _working_membership.set(membership)
     try:
         for profile_id, changed in changes.items():
-            candidates = candidates_for.get(changed)
-            if candidates is None:
-                candidates = candidates_for[changed] = [
-                    s for s in compiled if s.parsed.depends_on.segments or not s.parsed.reacts_to.isdisjoint(changed)
-                ]
+            candidates = candidates_for[changed]
             state = states[profile_id]
             moved: set[int] = set()  # segments this profile entered or left so far (cascades)
             for segment in candidates:  # in dependency order: referenced segments first
                 if not _affected(segment, changed, moved):
                     continue
-                member = segment.predicate(state, now)
+                member = segment.parsed.predicate(state, now)
                 if member == ((segment.id, profile_id) in membership):
                     continue
                 reason = cause or (MembershipChange.Cause.MERGE if "merge" in changed else MembershipChange.Cause.EVENT)
@@ -289,26 +283,33 @@ def _reevaluate(
     return len(diffs)
 
 
+def _candidates(compiled: list[CompiledSegment], changed: frozenset[str]) -> list[CompiledSegment]:
+    """The segments (in dependency order) that a profile with these changes may enter or leave:
+    those reacting to one of the changes, and those naming a segment that may (a cascade)."""
+    ids: set[int] = set()
+    candidates = []
+    for segment in compiled:
+        if _affected(segment, changed, ids):
+            ids.add(segment.id)
+            candidates.append(segment)
+    return candidates
+
+
 def _states(
-    compiled: list[CompiledSegment], changes: dict[int, frozenset[str]], profiles: dict[int, Profile], now: datetime
+    candidates_for: dict[frozenset[str], list[CompiledSegment]],
+    changes: dict[int, frozenset[str]],
+    profiles: dict[int, Profile],
+    now: datetime,
 ) -> dict[int, ProfileState]:
-    """The changed profiles' states with only the events that the segments each profile can be
-    affected by count (event_needs): a page view does not load anybody's order history unless a
-    segment it can move reads it."""
-    by_changes: dict[frozenset[str], dict] = {}  # profiles with the same changes have the same needs
-    needs_of = {}
-    consents = False
-    for profile_id, changed in changes.items():
-        if changed not in by_changes:
-            candidates: set[int] = set()
-            conditions: list[EventCondition] = []
-            for segment in compiled:  # a superset of what _reevaluate evaluates for this profile
-                if _affected(segment, changed, candidates):
-                    candidates.add(segment.id)
-                    conditions += segment.parsed.event_conditions
-                    consents = consents or bool(segment.parsed.depends_on.consents)
-            by_changes[changed] = event_needs(conditions, now)
-        needs_of[profile_id] = by_changes[changed]
+    """The changed profiles' states with only the events that their candidate segments count
+    (event_needs): a page view does not load anybody's order history unless a segment it can move
+    reads it."""
+    needs_for = {
+        changed: event_needs([node for s in candidates for node in s.parsed.event_conditions], now)
+        for changed, candidates in candidates_for.items()
+    }
+    consents = any(s.parsed.depends_on.consents for candidates in candidates_for.values() for s in candidates)
+    needs_of = {profile_id: needs_for[changed] for profile_id, changed in changes.items()}
     loaded = [profiles[pk] for pk in needs_of if pk in profiles]
     return states_for_profiles(loaded, needs_of=needs_of, consents=consents)
 

@@ -94,10 +94,19 @@ def _time_limited():
                 finally:
                     raw.set_progress_handler(None, 0)
     except OperationalError as error:
-        cause = str(error.__cause__ or error).lower()
-        if "statement timeout" in cause or "canceling statement" in cause or "interrupted" in cause:
+        if _was_cancelled(error):
             raise PreviewTimedOut(f"counting took longer than {seconds} s and was stopped") from error
         raise
+
+
+def _was_cancelled(error: OperationalError) -> bool:
+    """PostgreSQL cancelled the statement (statement_timeout), or SQLite's progress handler
+    interrupted it."""
+    if connection.vendor == "postgresql":
+        from psycopg.errors import QueryCanceled
+
+        return isinstance(error.__cause__, QueryCanceled)
+    return "interrupted" in str(error).lower()
 
 
 def rule_preview(rule: dict) -> dict:

@@ -25,9 +25,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from math import ceil, floor
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.fields.json import KT
-from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.db.models import F, Q, QuerySet
 
 from segments.constants import DAYS_SINCE_METRICS, METRICS, MetricKind
 from segments.rules.dependencies import TIME_OPERATORS
@@ -93,20 +91,9 @@ def _event_profiles(q: Q) -> QuerySet:
 
 
 def _json_band(column: str, path: tuple[str, ...]):
-    def band(low: datetime, high: datetime) -> Q:
-        exact = JsonSubject(column, path).moment([(">=", low), ("<=", high)])
-        if any("__" in key for key in path):
-            return exact
-        # A date-time the rule language reads starts with its date (YYYY-MM-DD), at most a day
-        # away from its UTC moment (offsets are below ±15 h): a plain text range on the value
-        # keeps that date window, so the exact (parsing) test only runs on the few rows inside.
-        text = KT("__".join((column, *path)))
-        window = Q(GreaterThanOrEqual(text, Value((low - DAY).date().isoformat()))) & Q(
-            LessThan(text, Value((high + 2 * DAY).date().isoformat()))
-        )
-        return window & exact
-
-    return band
+    # The moment view narrows by the value's date prefix before parsing (values.moment_prefix_sql):
+    # only the few rows inside the band are parsed.
+    return lambda low, high: JsonSubject(column, path).moment([(">=", low), ("<=", high)])
 
 
 def _column_band(column: str):

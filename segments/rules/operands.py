@@ -30,6 +30,7 @@ from segments.rules.values import (
     micros,
     moment_bound_sql,
     moment_of,
+    moment_prefix_sql,
     moment_sql,
     number_of,
     number_sql,
@@ -230,8 +231,11 @@ class JsonTest:
             if vendor == "postgresql" and [op for op, _ in bounds] == [">=", "<="]:
                 # One evaluation of the parse per row: PostgreSQL expands `x BETWEEN a AND b` into
                 # two comparisons that each parse x (within_last on a trait took twice as long).
-                return sql("{} <@ tstzrange({}, {}, '[]')", moment_sql(ref), bounds[0][1], bounds[1][1])
-            return _compare_sql(moment_sql(ref), bounds)
+                exact = sql("{} <@ tstzrange({}, {}, '[]')", moment_sql(ref), bounds[0][1], bounds[1][1])
+            else:
+                exact = _compare_sql(moment_sql(ref), bounds)
+            narrow = moment_prefix_sql(ref, list(self.args))
+            return exact if narrow is None else sql("({} AND {})", narrow, exact)
         raise ValueError(self.view)
 
 

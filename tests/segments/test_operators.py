@@ -217,3 +217,28 @@ def test_stored_metrics():
     assert selected({"metric": "rfm_class", "op": "neq", "value": "Champions"}, labels) == {"unscored"}
     assert selected({"metric": "last_seen", "op": "within_last", "value": {"hours": 24}}, labels) == {"champion"}
     assert selected({"metric": "rfm_recency", "op": "not_exists"}, labels) == {"champion", "unscored"}
+
+
+def test_date_times_whose_local_date_is_far_from_their_instant_are_still_compared_exactly():
+    """The SQL target first compares a value's date prefix with the window widened by two days
+    (values.moment_prefix_sql), then parses it: the largest offsets put the local date a day off
+    the UTC one, on both sides of the window."""
+    labels = make_people(
+        {
+            # 2026-01-01T09:30Z written on the previous local day, and 2026-01-02T09:59Z a day ahead
+            "behind": {"traits": {"d": "2025-12-31T23:30:00-10:00"}},
+            "ahead": {"traits": {"d": "2026-01-03T00:59:00+14:59"}},
+            "far before": {"traits": {"d": "2025-12-29T23:59:59Z"}},
+            "far after": {"traits": {"d": "2026-01-04T00:00:00Z"}},
+            "invalid day": {"traits": {"d": "2026-01-02T25:00:00Z"}},
+        }
+    )
+    at = NOW.replace(year=2026, month=1, day=2, hour=10, minute=0, second=0, microsecond=0)
+    within = {"trait": "d", "op": "within_last", "value": {"hours": 25}}  # [01-01T09:00Z, 01-02T10:00Z]
+    assert selected(within, labels, now=at) == {"behind", "ahead"}
+    assert selected({"trait": "d", "op": "after", "value": "2026-01-02T09:58:00Z"}, labels) == {"ahead", "far after"}
+    assert selected({"trait": "d", "op": "before", "value": "2026-01-01T09:31:00Z"}, labels) == {"behind", "far before"}
+    assert selected({"trait": "d", "op": "more_than_ago", "value": {"hours": 24}}, labels, now=at) == {
+        "behind",
+        "far before",
+    }

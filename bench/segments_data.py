@@ -2,7 +2,8 @@
 """`make bench-data`: a large database for the segment benchmarks (bench/segment_engine.py).
 
 1,000,000 profiles (traits, identities `user-N`, metrics consistent with their events) and
-10,000,000 events over the last 180 days, generated inside PostgreSQL (INSERT … SELECT over
+10,000,000 events over the last 180 days, stored in arrival order as an append-only log is (a
+windowed scan reads recent pages, not the whole table), generated inside PostgreSQL (INSERT … SELECT over
 generate_series: no row crosses the wire; secondary indexes dropped during the load and rebuilt
 after), then the 50 segments of bench/segment_rules.py created and fully evaluated by the engine,
 each evaluation timed. Database: `shoal_bench_segments` (dropped and re-created).
@@ -162,12 +163,14 @@ def load(profiles: int, events: int) -> dict:
                    '{{}}'::jsonb, '{{}}'::jsonb, ts, ts, ts, p, %s, 'user-' || p
             FROM (
               SELECT g, (random() * 100)::int % 100 AS r,
-                     now() - random() * interval '180 days' AS ts,
+                     -- in arrival order, as an append-only log is stored: 180 days up to now,
+                     -- each event up to 10 minutes late (client clocks, offline batches)
+                     now() - interval '180 days' * (1 - g::float8 / %s) - random() * interval '10 minutes' AS ts,
                      1 + floor(power(random(), 1.6) * %s)::bigint AS p
               FROM generate_series(%s, %s) AS g
             ) AS x
             """,
-            [source_id, profiles, offset + 1, offset + size],
+            [source_id, events, profiles, offset + 1, offset + size],
         )
         print(f"  events: {offset + size:,}", flush=True)
     timings["events"] = round(time.monotonic() - started, 1)

@@ -2,6 +2,11 @@
 
 from datetime import timedelta
 
+# The name an event is known by in event conditions and daily rollups: `track` events by their
+# name; `page` and `screen` calls as these names (Segment's conventions). Event.known_as stores it.
+TRACK_EVENT_TYPE = "track"
+VIEW_EVENT_NAMES = {"page": "Page Viewed", "screen": "Screen Viewed"}
+
 # Segment's HTTP Tracking API limits.
 MAX_EVENT_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024

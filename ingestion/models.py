@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
-from ingestion.constants import MAX_MESSAGE_ID_LENGTH, SourceKind, WarningCode
+from ingestion.constants import (
+    MAX_MESSAGE_ID_LENGTH,
+    TRACK_EVENT_TYPE,
+    VIEW_EVENT_NAMES,
+    SourceKind,
+    WarningCode,
+)
+
+
+def event_known_as(event_type: str, name: str) -> str:
+    """The name event conditions and daily rollups know an event by: a `track` event's name,
+    "Page Viewed" / "Screen Viewed" for page and screen calls, "" for the other types. Stored
+    as Event.known_as (KNOWN_AS below, the same in SQL)."""
+    if event_type == TRACK_EVENT_TYPE:
+        return name
+    return VIEW_EVENT_NAMES.get(event_type, "")
+
+
+# event_known_as in SQL (NULL for the types that are not counted).
+KNOWN_AS = Case(
+    When(type=TRACK_EVENT_TYPE, then=F("name")),
+    *[When(type=event_type, then=Value(view_name)) for event_type, view_name in VIEW_EVENT_NAMES.items()],
+    default=Value(None),
+    output_field=models.CharField(max_length=255),
+)
 
 
 class Source(models.Model):
@@ -62,16 +86,25 @@ class Event(models.Model):
         "profiles.Profile", null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Stored by the database: one indexed column answers "events known as X" for every kind of
+    # event, where `(type = 'track' AND name = X) OR type = 'page'` could use no index at all.
+    known_as = models.GeneratedField(
+        expression=KNOWN_AS,
+        output_field=models.CharField(max_length=255, null=True),
+        db_persist=True,
+        help_text="The name event conditions know this event by (event_known_as); NULL for identify, group, alias.",
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["source", "message_id"], name="event_unique_message_per_source"),
         ]
         indexes = [
-            models.Index(fields=["profile", "name", "timestamp"], name="event_profile_name_ts"),
-            # Carries profile_id and type: "who did X (in a window), how often" is answered from
-            # the index alone (segment previews and full evaluations of count conditions).
-            models.Index(fields=["name", "timestamp"], include=["profile", "type"], name="event_name_ts"),
+            # A profile's events known as X (in a window): the engine's state loading, EXISTS.
+            models.Index(fields=["profile", "known_as", "timestamp"], name="event_profile_known_ts"),
+            # Carries profile_id: "who did X (in a window), how often" is answered from the index
+            # alone (segment previews and full evaluations of count conditions).
+            models.Index(fields=["known_as", "timestamp"], include=["profile"], name="event_known_ts"),
             models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
             models.Index(fields=["source", "received_at"], name="event_source_received"),
             # The worker's queue: only unprocessed rows are indexed.

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from consent.ingest import consent_from_batch
 from ingestion.constants import PROCESS_BATCH_SIZE
-from ingestion.models import Event
+from ingestion.models import Event, event_known_as
 from privacy.suppression import events_drop_suppressed
 from profiles import hooks
 from profiles.bulk import update_by_pk
@@ -568,15 +568,8 @@ def _with_profile(change: TraitChange, profile: Profile) -> TraitChange:
 
 
 def event_rollup_name(event: Event) -> str:
-    """The name an event is counted under: track events by name; page and screen views as
-    "Page Viewed" / "Screen Viewed" (Segment's conventions); other types are not counted."""
-    if event.type == "track":
-        return event.name
-    if event.type == "page":
-        return "Page Viewed"
-    if event.type == "screen":
-        return "Screen Viewed"
-    return ""
+    """The name an event is counted under (ingestion.models.event_known_as); "" is not counted."""
+    return event_known_as(event.type, event.name)
 
 
 def revenue_of(properties: dict) -> Decimal:

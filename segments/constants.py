@@ -69,9 +69,9 @@ STORED_METRIC_COLUMNS = tuple(name for name in METRICS if name not in DAYS_SINCE
 # --- Events -------------------------------------------------------------------------------------
 
 # An event condition names events the way the daily rollups count them (profiles/pipeline.py
-# `event_rollup_name`): `track` events by their name; `page` and `screen` calls as these names.
-VIEW_EVENT_NAMES = {"page": "Page Viewed", "screen": "Screen Viewed"}
-TRACK_EVENT_TYPE = "track"
+# `event_rollup_name`, ingestion.models.Event.known_as): `track` events by their name; `page` and
+# `screen` calls as "Page Viewed" / "Screen Viewed".
+from ingestion.constants import TRACK_EVENT_TYPE, VIEW_EVENT_NAMES  # noqa: E402, F401
 
 AGGREGATE_FUNCTIONS = ("sum", "avg", "min", "max")
 # Aggregated property values are rounded to this many decimal places (half away from zero) before

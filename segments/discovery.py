@@ -18,7 +18,8 @@ from django.db.models import Max, Sum
 
 from ingestion.models import Event
 from profiles.models import Profile, ProfileEventDay
-from segments.constants import METRICS, TRACK_EVENT_TYPE, VIEW_EVENT_NAMES, MetricKind
+from segments.constants import METRICS, MetricKind
+from segments.rules.events import named_q
 from segments.rules.values import moment_of, number_of
 
 CACHE_SECONDS = 30
@@ -185,10 +186,7 @@ def event_names() -> list[dict]:
 
 
 def _events_named(name: str):
-    for event_type, view_name in VIEW_EVENT_NAMES.items():
-        if name == view_name:
-            return Event.objects.filter(type=event_type)
-    return Event.objects.filter(type=TRACK_EVENT_TYPE, name=name)
+    return Event.objects.filter(named_q(name))
 
 
 def event_properties(name: str) -> list[dict]:

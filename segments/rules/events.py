@@ -22,7 +22,8 @@ from fractions import Fraction
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
 
-from segments.constants import AGGREGATE_DECIMALS, TRACK_EVENT_TYPE, VIEW_EVENT_NAMES
+from ingestion.models import event_known_as
+from segments.constants import AGGREGATE_DECIMALS
 from segments.rules.operands import COMPARE, JsonReading, JsonSubject, NumberReading, Subject
 from segments.rules.operators import condition, holds
 from segments.rules.sql_expressions import InGroupedEvents, Rendered, number_param
@@ -34,9 +35,7 @@ AT_LEAST_ONCE = Comparison("gte", Fraction(1), raw=1)
 
 def event_name(event_type: str, name: str) -> str:
     """The name an event condition knows a stored event by ("" for identify, group, alias…)."""
-    if event_type == TRACK_EVENT_TYPE:
-        return name
-    return VIEW_EVENT_NAMES.get(event_type, "")
+    return event_known_as(event_type, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +198,9 @@ class AggregateSubject(Subject):
 
 
 def named_q(name: str) -> Q:
-    """The stored events (rows of ingestion.Event) an event condition knows by `name`."""
-    named = Q(type=TRACK_EVENT_TYPE, name=name)
-    for event_type, view_name in VIEW_EVENT_NAMES.items():
-        if name == view_name:
-            named |= Q(type=event_type)
-    return named
+    """The stored events (rows of ingestion.Event) an event condition knows by `name`: one
+    indexed column (Event.known_as), for track events and page / screen calls alike."""
+    return Q(known_as=name)
 
 
 def events_q(node: EventCondition, now: datetime) -> Q:

@@ -24,7 +24,6 @@ from segments.rules.events import (
     EventRecord,
     EventSummary,
     aggregate_values,
-    event_name,
     named_q,
     summarize_records,
 )
@@ -199,7 +198,7 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
             if read
             else Value(None, output_field=TextField())
         )
-    rows = events.annotate(props=properties).values_list("profile_id", "type", "name", "timestamp", "props")
+    rows = events.annotate(props=properties).values_list("profile_id", "known_as", "timestamp", "props")
     if connection.vendor == "postgresql":
         # The same statement, fetched straight from the driver: psycopg already returns aware
         # datetimes, and Django's per-row conversion was most of the cost on busy batches.
@@ -210,7 +209,6 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
     else:
         raw = rows.iterator(chunk_size=5000)
     loads = orjson.loads
-    for profile_id, event_type, name, timestamp, text in raw:
-        named = event_name(event_type, name)
-        if named:
-            yield profile_id, EventRecord(named, timestamp, (loads(text) or {}) if text else {})
+    for profile_id, name, timestamp, text in raw:
+        if name:
+            yield profile_id, EventRecord(name, timestamp, (loads(text) or {}) if text else {})

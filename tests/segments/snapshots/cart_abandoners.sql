@@ -6,8 +6,7 @@ WHERE ("profiles_profile"."merged_into_id" IS NULL
           FROM
             (SELECT U0."profile_id" AS "profile_id"
              FROM "ingestion_event" U0
-             WHERE (U0."name" = 'Checkout Started'
-                    AND U0."type" = 'track'
+             WHERE (U0."known_as" = 'Checkout Started'
                     AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
                     AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz
                     AND U0."profile_id" IS NOT NULL)) AS grouped
@@ -17,8 +16,7 @@ WHERE ("profiles_profile"."merged_into_id" IS NULL
                   (SELECT 1 AS "a"
                    FROM "ingestion_event" U0
                    WHERE (U0."profile_id" = ("profiles_profile"."id")
-                          AND U0."name" = 'Order Completed'
-                          AND U0."type" = 'track'
+                          AND U0."known_as" = 'Order Completed'
                           AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
                           AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz)
                    LIMIT 1))

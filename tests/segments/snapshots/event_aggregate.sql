@@ -12,8 +12,7 @@ WHERE ("profiles_profile"."merged_into_id" IS NULL
                                                   END
                            END, 4)) AS "v"
              FROM "ingestion_event" U0
-             WHERE (U0."name" = 'Order Completed'
-                    AND U0."type" = 'track'
+             WHERE (U0."known_as" = 'Order Completed'
                     AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
                     AND U0."timestamp" >= '2026-03-03 12:00:00+00:00'::timestamptz
                     AND U0."profile_id" IS NOT NULL)) AS grouped

@@ -107,6 +107,8 @@ class Event(models.Model):
             models.Index(fields=["known_as", "timestamp"], include=["profile"], name="event_known_ts"),
             models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
             models.Index(fields=["source", "received_at"], name="event_source_received"),
+            # PostgreSQL also has a BRIN index on timestamp (migration 0009, not declared here:
+            # Django would create it on SQLite too) for windowed scans that read properties.
             # The worker's queue: only unprocessed rows are indexed.
             models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="event_unprocessed"),
         ]

@@ -62,4 +62,4 @@ class AuditExportView(CapabilityRequiredMixin, View):
             [e.at, e.actor_label, e.action, e.target_type, e.target_id, e.details, e.ip_hash, e.request_id]
             for e in audit_list(**filters).iterator(chunk_size=2000)
         )
-        return streaming_csv_response(rows, CSV_HEADER, "shoal-audit-log.csv")
+        return streaming_csv_response(rows, CSV_HEADER, "shoal-audit-log.csv", request=request)

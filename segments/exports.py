@@ -117,4 +117,4 @@ class MembersCsvView(APIView):
         )
         filename = f"segment-{segment.pk}-members-{timezone.now():%Y%m%d-%H%M}.csv"
         rows = member_rows(segment, masked_view(), purpose=purpose)
-        return streaming_csv_response(rows, MEMBER_COLUMNS, filename)
+        return streaming_csv_response(rows, MEMBER_COLUMNS, filename, request=request)

@@ -67,3 +67,55 @@ def test_a_marketing_export_keeps_only_people_whose_consent_allows_it_and_record
     checks = ActivationCheck.objects.filter(channel="export", purpose="email_marketing")
     assert checks.count() == 3 and checks.filter(allowed=True).get().profile_id == consenting
     assert client.get(f"/api/v1/segments/{buyers.pk}/members.csv?purpose=nope").status_code == 400
+
+
+@pytest.mark.fullstack
+def test_served_over_asgi_the_export_starts_before_every_row_is_read(asgi_server, api_key_client, monkeypatch):
+    """Through uvicorn, the first lines reach the client while the rows are still being read: the
+    row reader waits (at its 4th row) until the client has received bytes, which would never
+    happen if the server read every row before sending (Django does that with a sync iterator
+    under ASGI). The waits only bound a failure; nothing is timed."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    from django.utils import timezone
+
+    from cdp import csv_safe
+    from profiles.models import Profile
+    from segments import exports
+    from segments.models import Membership
+
+    profiles = Profile.objects.bulk_create([Profile(traits={"n": n}) for n in range(6)])
+    segment = Segment.objects.create(name="Six", rule={"trait": "n", "op": "exists"})
+    Membership.objects.bulk_create([Membership(segment=segment, profile=p, since=timezone.now()) for p in profiles])
+    monkeypatch.setattr(csv_safe, "STREAM_CHUNK_LINES", 2)
+    client_has_bytes = threading.Event()
+    read_rows = exports.member_rows
+
+    def member_rows_waiting_for_the_client(*args, **kwargs):
+        for n, row in enumerate(read_rows(*args, **kwargs)):
+            if n == 3:
+                client_has_bytes.wait(20)
+            yield row
+
+    monkeypatch.setattr(exports, "member_rows", member_rows_waiting_for_the_client)
+    address = urlsplit(asgi_server)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.request(
+        "GET",
+        f"/api/v1/segments/{segment.pk}/members.csv",
+        headers={"Authorization": f"Bearer {api_key_client('marketer').raw_key}"},
+    )
+    response = connection.getresponse()
+    assert response.status == 200
+    try:
+        first = response.read1()
+    except TimeoutError:
+        pytest.fail("no CSV line arrived before every row had been read: the export is buffered")
+    finally:
+        client_has_bytes.set()
+    text = (first + response.read()).decode("utf-8-sig")
+    connection.close()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(int(r["profile_id"]) for r in rows) == sorted(p.pk for p in profiles)

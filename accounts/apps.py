@@ -2,10 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _ensure_roles(sender, **kwargs):
+def _ensure_roles(sender, apps=None, **kwargs):
     from accounts.services import roles_ensure
+    from cdp.migration_state import models_migrated
 
-    roles_ensure()
+    if models_migrated(apps, "contenttypes.ContentType", "auth.Permission", "auth.Group"):
+        roles_ensure()
 
 
 class AccountsConfig(AppConfig):

@@ -2,10 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _ensure_defaults(sender, **kwargs):
+def _ensure_defaults(sender, apps=None, **kwargs):
+    from cdp.migration_state import models_migrated
     from pii.services import classification_ensure_defaults
 
-    classification_ensure_defaults()
+    if models_migrated(apps, "pii.TraitClassification"):
+        classification_ensure_defaults()
 
 
 class PiiConfig(AppConfig):

@@ -20,7 +20,7 @@ WHERE ("profiles_profile"."merged_into_id" IS NULL
                           AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
                           AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz)
                    LIMIT 1))
-       AND (NOT COALESCE(((("profiles_profile"."traits" -> 'plan') = '"premium"'::jsonb)), FALSE)
+       AND (NOT COALESCE(((("profiles_profile"."traits" ->> 'plan') = 'premium')), FALSE)
             OR "profiles_profile"."id" IN
               (SELECT U0."id" AS "pk"
                FROM "profiles_profile" U0

@@ -9,7 +9,7 @@ WHERE ("profiles_profile"."merged_into_id" IS NULL
              WHERE (U0."known_as" = 'Order Completed'
                     AND U0."timestamp" <= '2026-06-01 12:00:00+00:00'::timestamptz
                     AND U0."timestamp" >= '2026-05-02 12:00:00+00:00'::timestamptz
-                    AND ((U0."properties" -> 'category') = '"books"'::jsonb)
+                    AND ((U0."properties" ->> 'category') = 'books')
                     AND U0."profile_id" IS NOT NULL)) AS grouped
           GROUP BY grouped."profile_id"
           HAVING COUNT(*) >= 3))

@@ -1,4 +1,4 @@
 SELECT "profiles_profile"."id" AS "pk"
 FROM "profiles_profile"
 WHERE ("profiles_profile"."merged_into_id" IS NULL
-       AND (("profiles_profile"."traits" -> 'plan') = '"pro"'::jsonb))
+       AND (("profiles_profile"."traits" ->> 'plan') = 'pro'))

@@ -1,8 +1,8 @@
 SELECT "profiles_profile"."id" AS "pk"
 FROM "profiles_profile"
 WHERE ("profiles_profile"."merged_into_id" IS NULL
-       AND ((("profiles_profile"."traits" -> 'group' -> 'plan') IN ('"pro"'::jsonb,
-                                                                    '"premium"'::jsonb))
+       AND ((("profiles_profile"."traits" -> 'group' ->> 'plan') IN ('pro',
+                                                                     'premium'))
             OR (CASE jsonb_typeof(("profiles_profile"."traits" -> 'group' -> 'plan'))
                     WHEN 'number' THEN ("profiles_profile"."traits" -> 'group' ->> 'plan')::numeric
                     WHEN 'string' THEN CASE

@@ -22,7 +22,6 @@ from fractions import Fraction
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
 
-from ingestion.models import event_known_as
 from segments.constants import AGGREGATE_DECIMALS
 from segments.rules.operands import COMPARE, JsonReading, JsonSubject, NumberReading, Subject
 from segments.rules.operators import condition, holds
@@ -33,16 +32,11 @@ from segments.rules.values import AGGREGATE_SCALE, JsonRef, Sql, aggregate_value
 AT_LEAST_ONCE = Comparison("gte", Fraction(1), raw=1)
 
 
-def event_name(event_type: str, name: str) -> str:
-    """The name an event condition knows a stored event by ("" for identify, group, alias…)."""
-    return event_known_as(event_type, name)
-
-
 @dataclass(frozen=True, slots=True)
 class EventRecord:
     """One event of a profile, as the Python target sees it."""
 
-    name: str  # event_name(type, name)
+    name: str  # ingestion.models.event_known_as(type, name)
     timestamp: datetime
     properties: dict
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from ingestion.models import event_known_as
 from segments.constants import AGGREGATE_FUNCTIONS, METRICS, MetricKind
-from segments.rules.events import event_name
 from segments.rules.operators import NUMERIC_OPERATORS, OPERATORS, Takes
 from segments.rules.schema import METRIC_OPERATORS
 from segments.rules.values import MISSING, from_seconds, json_at, moment_seconds, number_of
@@ -205,7 +205,7 @@ class Pools:
         self.event_times: dict[str, list[datetime]] = {name: [] for name in EVENT_NAMES}
         for person in population:
             for (event_type, name), timestamp, properties in person["events"]:
-                self.event_times.setdefault(event_name(event_type, name), []).append(timestamp)
+                self.event_times.setdefault(event_known_as(event_type, name), []).append(timestamp)
                 for path in PROPERTY_PATHS:
                     value = json_at(properties, tuple(path.split(".")))
                     if value is not MISSING:

@@ -341,7 +341,7 @@ class _Batch:
         if traits:
             self._apply_traits(person, traits, event)
 
-        rollup_name = event_rollup_name(event)
+        rollup_name = event_known_as(event.type, event.name)  # "" is not counted
         revenue = Decimal(0)
         if event.type == "track" and event.name in self.config.purchase_events:
             revenue = revenue_of(event.properties)
@@ -565,11 +565,6 @@ def _merge_traits(survivor: Profile, loser: Profile) -> None:
 def _with_profile(change: TraitChange, profile: Profile) -> TraitChange:
     change.profile = profile
     return change
-
-
-def event_rollup_name(event: Event) -> str:
-    """The name an event is counted under (ingestion.models.event_known_as); "" is not counted."""
-    return event_known_as(event.type, event.name)
 
 
 def revenue_of(properties: dict) -> Decimal:

@@ -27,16 +27,16 @@ def upsert_event_days(rows: list[tuple[int, str, object, int, object]]) -> None:
 
 def rebuild_event_days(profile_id: int) -> None:
     """Recount one profile's rollups from its events (after a merge)."""
-    from profiles.pipeline import event_rollup_name, revenue_of
+    from profiles.pipeline import revenue_of
     from profiles.settings import profile_config
 
     config = profile_config()
     ProfileEventDay.objects.filter(profile_id=profile_id).delete()
     totals: dict[tuple[str, object], list] = {}
-    rows = Event.objects.filter(profile_id=profile_id).values_list("type", "name", "timestamp", "properties")
-    for event_type, name, ts, properties in rows.iterator(chunk_size=2000):
-        event = Event(type=event_type, name=name)
-        rollup = event_rollup_name(event)
+    rows = Event.objects.filter(profile_id=profile_id).values_list(
+        "known_as", "type", "name", "timestamp", "properties"
+    )
+    for rollup, event_type, name, ts, properties in rows.iterator(chunk_size=2000):
         if not rollup:
             continue
         entry = totals.setdefault((rollup, ts.date()), [0, 0])

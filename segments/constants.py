@@ -68,10 +68,7 @@ STORED_METRIC_COLUMNS = tuple(name for name in METRICS if name not in DAYS_SINCE
 
 # --- Events -------------------------------------------------------------------------------------
 
-# An event condition names events the way the daily rollups count them (profiles/pipeline.py
-# `event_rollup_name`, ingestion.models.Event.known_as): `track` events by their name; `page` and
-# `screen` calls as "Page Viewed" / "Screen Viewed".
-from ingestion.constants import TRACK_EVENT_TYPE, VIEW_EVENT_NAMES  # noqa: E402, F401
+# Event conditions name events as the daily rollups count them: ingestion.models.event_known_as.
 
 AGGREGATE_FUNCTIONS = ("sum", "avg", "min", "max")
 # Aggregated property values are rounded to this many decimal places (half away from zero) before

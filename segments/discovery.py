@@ -185,15 +185,15 @@ def event_names() -> list[dict]:
     return _cached("segments:discovery:events", compute)
 
 
-def _events_named(name: str):
-    return Event.objects.filter(named_q(name))
-
-
 def event_properties(name: str) -> list[dict]:
     """Property keys of the most recent events of `name`, with observed types and top values."""
 
     def compute():
-        recent = list(_events_named(name).order_by("-timestamp").values_list("properties", flat=True)[:EVENT_SAMPLE])
+        recent = list(
+            Event.objects.filter(named_q(name))
+            .order_by("-timestamp")
+            .values_list("properties", flat=True)[:EVENT_SAMPLE]
+        )
         return _summarize(recent, len(recent))
 
     return _cached(f"segments:discovery:props:{_key(name)}", compute)

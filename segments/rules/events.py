@@ -3,7 +3,7 @@ aggregated — the Python form over a profile's event records and the SQL form o
 table, side by side. Counts and aggregates are then compared by the operator table.
 
 * Names are those of the daily rollups: `track` events by name; `page` / `screen` calls as
-  "Page Viewed" / "Screen Viewed" (segments.constants.VIEW_EVENT_NAMES).
+  "Page Viewed" / "Screen Viewed" (ingestion.constants.VIEW_EVENT_NAMES, stored as Event.known_as).
 * Only events that happened by `now` count (timestamp <= now), so evaluating at a past moment
   ignores later events. `last` windows are [now - duration, now]; absolute windows are
   [after, before) (after included, before excluded).

@@ -389,9 +389,7 @@ def write_diffs(diffs: list[MembershipDiff], now: datetime) -> None:
         pg.memberships_delete(leaving)
         pg.changes_insert(ledger, now)
     else:
-        Membership.objects.bulk_create(
-            [Membership(segment_id=s, profile_id=p, since=now) for s, p in entering], ignore_conflicts=True
-        )
+        Membership.objects.bulk_create([Membership(segment_id=s, profile_id=p, since=now) for s, p in entering])
         for segment_id in {s for s, _ in leaving}:
             Membership.objects.filter(
                 segment_id=segment_id, profile_id__in=[p for s, p in leaving if s == segment_id]

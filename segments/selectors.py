@@ -76,15 +76,20 @@ def _time_limited():
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
+                # No JIT compilation either: a preview runs for a second or two, and compiling its
+                # expressions took up to 0.7 s of that (docs/benchmarks.md).
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                        "SELECT current_setting('statement_timeout'), current_setting('jit'), "
+                        "set_config('statement_timeout', %s, true), set_config('jit', 'off', true)",
                         [f"{int(seconds * 1000)}"],
                     )
-                    previous = cursor.fetchone()[0]
+                    timeout, jit = cursor.fetchone()[:2]
                 yield
-                with connection.cursor() as cursor:  # inside a caller's transaction, it would outlive us
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+                with connection.cursor() as cursor:  # inside a caller's transaction, they would outlive us
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true), set_config('jit', %s, true)", [timeout, jit]
+                    )
             else:
                 deadline = time.monotonic() + seconds
                 raw = connection.connection

@@ -298,48 +298,85 @@ function resetOp(node) {
   }
 }
 
-function keyPicker(node, ctx, { kind, label, items, keyOf, describe, onPick, placeholder }) {
-  const ordered = recentFirst(kind, items, keyOf);
-  const { id, list } = datalistFor(ordered.map((item) => h("option", { value: keyOf(item), label: `${item.recent ? "Recent · " : ""}${describe(item)}` })));
+// A text input with suggestions (a datalist) for what a condition or filter names: a trait key, an
+// event name, a property. Typing updates target[field] (trimmed) without re-rendering; a committed
+// change calls onCommit(value), which re-renders.
+function pickerInput(ctx, { target, field, fk, label, placeholder, suggestions, short = false, onCommit = null }) {
   const input = h("input", {
     type: "text",
-    class: "key-input",
-    list: id,
+    class: `key-input${short ? " key-short" : ""}`,
+    list: suggestions.id,
     "aria-label": label,
     placeholder,
     autocomplete: "off",
-    value: node.key || "",
-    dataset: { fk: `${node.id}:key` },
+    value: target[field] || "",
+    dataset: { fk },
     oninput: (e) => {
-      node.key = e.target.value.trim();
+      target[field] = e.target.value.trim();
       ctx.update(false);
     },
-    onchange: (e) => {
-      node.key = e.target.value.trim();
-      remember(kind, node.key);
-      onPick(node.key);
-      ctx.update(true);
-    },
+    onchange: onCommit && ((e) => {
+      target[field] = e.target.value.trim();
+      onCommit(target[field]);
+    }),
   });
-  return h("span", { class: "picker" }, input, list);
+  return h("span", { class: "picker" }, input, suggestions.list);
+}
+
+// The suggestions of a picker, recently used first.
+function suggestionOptions(kind, items, keyOf, describe) {
+  return recentFirst(kind, items, keyOf).map((item) => h("option", { value: keyOf(item), label: `${item.recent ? "Recent · " : ""}${describe(item)}` }));
+}
+
+// A select of what a condition is about (a metric, a segment, a consent purpose): the choice is
+// remembered as recently used, and the tree re-renders with the focus kept on it.
+function choiceSelect(node, ctx, { field, label, recent, parse = (value) => value, onPick = null }, ...options) {
+  const fk = `${node.id}:${field}`;
+  return h(
+    "select",
+    {
+      class: "key-select",
+      "aria-label": label,
+      dataset: { fk },
+      onchange: (e) => {
+        node[field] = parse(e.target.value);
+        remember(recent, node[field]);
+        if (onPick) onPick(node[field]);
+        ctx.update(true, fk);
+      },
+    },
+    ...options,
+  );
+}
+
+// A two-way select of a boolean field ("is a member" / "is not a member").
+function yesNoSelect(node, ctx, { field, label, yes, no }) {
+  return h(
+    "select",
+    { class: "op-select", "aria-label": label, dataset: { fk: `${node.id}:${field}` }, onchange: (e) => { node[field] = e.target.value === "true"; ctx.update(true); } },
+    option("true", yes, node[field]),
+    option("false", no, !node[field]),
+  );
 }
 
 const EDITORS = {
   trait(node, ctx) {
     const schema = ctx.schema;
-    const picker = keyPicker(node, ctx, {
-      kind: "trait",
+    const picker = pickerInput(ctx, {
+      target: node,
+      field: "key",
+      fk: `${node.id}:key`,
       label: "Trait",
       placeholder: "trait, e.g. plan",
-      items: schema.data.traits,
-      keyOf: (t) => t.key,
-      describe: (t) => `${TYPE_LABELS[typeOf(t.type)]} · ${Math.round(t.share * 100)}% of profiles`,
-      onPick: (key) => {
+      suggestions: datalistFor(suggestionOptions("trait", schema.data.traits, (t) => t.key, (t) => `${TYPE_LABELS[typeOf(t.type)]} · ${Math.round(t.share * 100)}% of profiles`)),
+      onCommit: (key) => {
+        remember("trait", key);
         const found = schema.trait(key);
         if (found) {
           node.vtype = typeOf(found.type);
           resetOp(node);
         }
+        ctx.update(true);
       },
     });
     return { line: [picker, ...comparisonControls(node, ctx, { kind: "trait", label: "Trait", suggest: () => schema.values("trait", node.key) })] };
@@ -348,21 +385,15 @@ const EDITORS = {
   metric(node, ctx) {
     const schema = ctx.schema;
     const metrics = recentFirst("metric", schema.data.metrics, (m) => m.key);
-    const select = h(
-      "select",
-      {
-        class: "key-select",
-        "aria-label": "Metric",
-        dataset: { fk: `${node.id}:key` },
-        onchange: (e) => {
-          node.key = e.target.value;
-          remember("metric", node.key);
-          const found = schema.metric(node.key);
-          node.vtype = found ? typeOf(found.type) : "number";
-          resetOp(node);
-          ctx.update(true, `${node.id}:key`);
-        },
-      },
+    const pick = (key) => {
+      const found = schema.metric(key);
+      node.vtype = found ? typeOf(found.type) : "number";
+      resetOp(node);
+    };
+    const select = choiceSelect(
+      node,
+      ctx,
+      { field: "key", label: "Metric", recent: "metric", onPick: pick },
       option("", "Choose a metric…", !node.key),
       metrics.some((m) => m.recent) ? h("optgroup", { label: "Recently used" }, metrics.filter((m) => m.recent).map((m) => option(m.key, m.label, false))) : null,
       ["number", "datetime", "string"].map((type) =>
@@ -377,88 +408,48 @@ const EDITORS = {
     const schema = ctx.schema;
     const others = recentFirst("segment", schema.data.segments.filter((s) => String(s.id) !== String(ctx.selfId)), (s) => s.id);
     const known = schema.segment(node.segment);
-    const select = h(
-      "select",
-      {
-        class: "key-select",
-        "aria-label": "Segment",
-        dataset: { fk: `${node.id}:segment` },
-        onchange: (e) => {
-          node.segment = e.target.value ? Number(e.target.value) : null;
-          remember("segment", node.segment);
-          ctx.update(true, `${node.id}:segment`);
-        },
-      },
+    const select = choiceSelect(
+      node,
+      ctx,
+      { field: "segment", label: "Segment", recent: "segment", parse: (value) => (value ? Number(value) : null) },
       option("", others.length ? "Choose a segment…" : "No other segments yet", !node.segment),
       others.map((s) => option(String(s.id), `${s.recent ? "↺ " : ""}${s.name} (${formatNumber(s.member_count)})`, String(s.id) === String(node.segment))),
       node.segment && !known ? option(String(node.segment), `Segment #${node.segment}`, true) : null,
     );
-    const member = h(
-      "select",
-      { class: "op-select", "aria-label": "Membership", dataset: { fk: `${node.id}:member` }, onchange: (e) => { node.member = e.target.value === "true"; ctx.update(true); } },
-      option("true", "is a member", node.member),
-      option("false", "is not a member", !node.member),
-    );
+    const member = yesNoSelect(node, ctx, { field: "member", label: "Membership", yes: "is a member", no: "is not a member" });
     return { line: [member, select] };
   },
 
   consent(node, ctx) {
     const schema = ctx.schema;
     const purposes = recentFirst("purpose", schema.data.purposes, (p) => p.slug);
-    const select = h(
-      "select",
-      {
-        class: "key-select",
-        "aria-label": "Consent purpose",
-        dataset: { fk: `${node.id}:purpose` },
-        onchange: (e) => {
-          node.purpose = e.target.value;
-          remember("purpose", node.purpose);
-          ctx.update(true, `${node.id}:purpose`);
-        },
-      },
+    const select = choiceSelect(
+      node,
+      ctx,
+      { field: "purpose", label: "Consent purpose", recent: "purpose" },
       option("", "Choose a purpose…", !node.purpose),
       purposes.map((p) => option(p.slug, p.name, p.slug === node.purpose)),
       node.purpose && !schema.purpose(node.purpose) ? option(node.purpose, node.purpose, true) : null,
     );
-    const granted = h(
-      "select",
-      { class: "op-select", "aria-label": "Consent state", dataset: { fk: `${node.id}:granted` }, onchange: (e) => { node.granted = e.target.value === "true"; ctx.update(true); } },
-      option("true", "has agreed to", node.granted),
-      option("false", "has not agreed to", !node.granted),
-    );
+    const granted = yesNoSelect(node, ctx, { field: "granted", label: "Consent state", yes: "has agreed to", no: "has not agreed to" });
     return { line: [granted, select] };
   },
 
   event(node, ctx) {
     const schema = ctx.schema;
-    const events = recentFirst("event", schema.data.events, (e) => e.name);
-    const { id, list } = datalistFor(events.map((e) => h("option", { value: e.name, label: `${e.recent ? "Recent · " : ""}${formatNumber(e.count)} events${e.last_seen ? ` · last ${e.last_seen}` : ""}` })));
-    const picker = h(
-      "span",
-      { class: "picker" },
-      h("input", {
-        type: "text",
-        class: "key-input",
-        list: id,
-        "aria-label": "Event name",
-        placeholder: "event, e.g. Order Completed",
-        autocomplete: "off",
-        value: node.event,
-        dataset: { fk: `${node.id}:event` },
-        oninput: (e) => {
-          node.event = e.target.value.trim();
-          ctx.update(false);
-        },
-        onchange: (e) => {
-          node.event = e.target.value.trim();
-          remember("event", node.event);
-          schema.eventProperties(node.event);
-          ctx.update(true);
-        },
-      }),
-      list,
-    );
+    const picker = pickerInput(ctx, {
+      target: node,
+      field: "event",
+      fk: `${node.id}:event`,
+      label: "Event name",
+      placeholder: "event, e.g. Order Completed",
+      suggestions: datalistFor(suggestionOptions("event", schema.data.events, (e) => e.name, (e) => `${formatNumber(e.count)} events${e.last_seen ? ` · last ${e.last_seen}` : ""}`)),
+      onCommit: (name) => {
+        remember("event", name);
+        schema.eventProperties(name);
+        ctx.update(true);
+      },
+    });
     const measure = h(
       "select",
       {
@@ -532,29 +523,19 @@ function aggregateControls(node, ctx) {
     { class: "op-select", "aria-label": "Aggregate", dataset: { fk: `${node.id}:agg-fn` }, onchange: (e) => { a.fn = e.target.value; ctx.update(true); } },
     Object.entries(AGG_FNS).map(([key, label]) => option(key, `${label} of`, key === a.fn)),
   );
-  const { id, list } = datalistFor([]);
+  const suggestions = datalistFor([]);
   ctx.schema.eventProperties(node.event).then((props) => {
-    list.replaceChildren(...props.filter((p) => p.type === "number").map((p) => h("option", { value: p.key, label: "number" })));
+    suggestions.list.replaceChildren(...props.filter((p) => p.type === "number").map((p) => h("option", { value: p.key, label: "number" })));
   });
-  const property = h(
-    "span",
-    { class: "picker" },
-    h("input", {
-      type: "text",
-      class: "key-input key-short",
-      list: id,
-      "aria-label": "Property to aggregate",
-      placeholder: "e.g. revenue",
-      autocomplete: "off",
-      value: a.property,
-      dataset: { fk: `${node.id}:agg-property` },
-      oninput: (e) => {
-        a.property = e.target.value.trim();
-        ctx.update(false);
-      },
-    }),
-    list,
-  );
+  const property = pickerInput(ctx, {
+    target: a,
+    field: "property",
+    fk: `${node.id}:agg-property`,
+    label: "Property to aggregate",
+    placeholder: "e.g. revenue",
+    suggestions,
+    short: true,
+  });
   const op = h(
     "select",
     {
@@ -642,41 +623,31 @@ function windowControls(node, ctx) {
 function filtersBlock(node, ctx) {
   const block = h("div", { class: "filters-block" });
   node.where.forEach((filter, index) => {
-    const { id, list } = datalistFor([]);
+    const kind = `property:${node.event}`;
+    const suggestions = datalistFor([]);
     ctx.schema.eventProperties(node.event).then((props) => {
-      const ordered = recentFirst(`property:${node.event}`, props, (p) => p.key);
-      list.replaceChildren(...ordered.map((p) => h("option", { value: p.key, label: `${p.recent ? "Recent · " : ""}${TYPE_LABELS[typeOf(p.type)]}${p.values.length ? ` · e.g. ${p.values.slice(0, 3).map((v) => v.value).join(", ")}` : ""}` })));
+      const describe = (p) => `${TYPE_LABELS[typeOf(p.type)]}${p.values.length ? ` · e.g. ${p.values.slice(0, 3).map((v) => v.value).join(", ")}` : ""}`;
+      suggestions.list.replaceChildren(...suggestionOptions(kind, props, (p) => p.key, describe));
     });
-    const key = h(
-      "span",
-      { class: "picker" },
-      h("input", {
-        type: "text",
-        class: "key-input key-short",
-        list: id,
-        "aria-label": "Property",
-        placeholder: "property",
-        autocomplete: "off",
-        value: filter.key,
-        dataset: { fk: `${filter.id}:key` },
-        oninput: (e) => {
-          filter.key = e.target.value.trim();
-          ctx.update(false);
-        },
-        onchange: async (e) => {
-          filter.key = e.target.value.trim();
-          remember(`property:${node.event}`, filter.key);
-          const props = await ctx.schema.eventProperties(node.event);
-          const found = props.find((p) => p.key === filter.key);
-          if (found) {
-            filter.vtype = typeOf(found.type);
-            resetOp(filter);
-          }
-          ctx.update(true);
-        },
-      }),
-      list,
-    );
+    const key = pickerInput(ctx, {
+      target: filter,
+      field: "key",
+      fk: `${filter.id}:key`,
+      label: "Property",
+      placeholder: "property",
+      suggestions,
+      short: true,
+      onCommit: async (name) => {
+        remember(kind, name);
+        const props = await ctx.schema.eventProperties(node.event);
+        const found = props.find((p) => p.key === name);
+        if (found) {
+          filter.vtype = typeOf(found.type);
+          resetOp(filter);
+        }
+        ctx.update(true);
+      },
+    });
     const row = h(
       "div",
       { class: "filter-row", role: "group", "aria-label": `Property filter ${index + 1}` },

@@ -248,3 +248,57 @@ def test_reorder_collapse_and_remove_with_the_keyboard(signed_in_page, make_user
     expect(sentence).to_have_text(
         "People whose days since last order is more than 60 and whose number of orders is at least 2."
     )
+
+
+def test_segment_consent_and_aggregate_conditions_are_built_with_their_own_controls(
+    signed_in_page, make_user, shop, failure_screenshot
+):
+    """A segment and a consent condition chosen from their lists, an aggregate with its property
+    typed and a property filter, all in the visual view: the rule is exactly what they say."""
+    pro = off_loop(segment_create, name="Pro plan", rule={"trait": "plan", "op": "eq", "value": "pro"})
+    off_loop(evaluate_segment, pro.pk)
+    page = signed_in_page(off_loop(make_user, "marketer"))
+    page.goto(page.url.rstrip("/") + "/segments/new/")
+    add = page.get_by_role("button", name="Add condition", exact=True)
+
+    add.click()
+    expect(page.get_by_label("Condition type")).to_have_count(1)
+    page.get_by_label("Condition type").nth(0).select_option("segment")
+    page.get_by_label("Segment", exact=True).select_option(str(pro.pk))
+    page.get_by_label("Membership").select_option("false")
+
+    add.click()
+    expect(page.get_by_label("Condition type")).to_have_count(2)
+    page.get_by_label("Condition type").nth(1).select_option("consent")
+    page.get_by_label("Consent purpose").select_option("email_marketing")
+    page.get_by_label("Consent state").select_option("false")
+
+    add.click()
+    expect(page.get_by_label("Condition type")).to_have_count(3)
+    page.get_by_label("Condition type").nth(2).select_option("event")
+    page.get_by_label("Event name").fill("Order Completed")
+    page.get_by_label("Event name").press("Tab")
+    page.get_by_label("How often").select_option("aggregate")
+    page.get_by_label("Aggregate", exact=True).select_option("sum")
+    page.get_by_label("Property to aggregate").fill("revenue")
+    page.get_by_label("Aggregate comparison").select_option("gte")
+    page.get_by_label("Aggregate amount").fill("100")
+    page.get_by_label("When").select_option("any")
+    page.get_by_role("button", name="+ where a property…").click()
+    page.get_by_label("Property", exact=True).fill("category")
+    page.get_by_label("Property", exact=True).press("Tab")
+    page.get_by_label("Property value").fill("books")
+
+    expect(count_of(page)).to_have_text("1")  # bob: not pro, no consent, 123 spent on books
+    page.get_by_role("tab", name="JSON").click()
+    assert json.loads(page.get_by_label(re.compile("^Rule as JSON")).input_value()) == {
+        "all": [
+            {"segment": pro.pk, "member": False},
+            {"consent": "email_marketing", "granted": False},
+            {
+                "event": "Order Completed",
+                "where": [{"property": "category", "op": "eq", "value": "books"}],
+                "aggregate": {"fn": "sum", "property": "revenue", "op": "gte", "value": 100},
+            },
+        ]
+    }

@@ -76,7 +76,10 @@ def fresh_database() -> str:
 class Stack:
     """uvicorn + Celery worker processes, stopped on exit."""
 
-    def __init__(self, web_workers: int, worker_concurrency: int, doorbell: str = "celery"):
+    def __init__(self, web_workers: int, worker_concurrency: int, doorbell: str = "celery", beat: bool = False):
+        """`beat`: the worker also runs Celery beat (`-B`), so its periodic tasks (the segment time
+        sweep every SEGMENT_TIME_SWEEP_SECONDS, the unprocessed-event sweeper…) load the machine as
+        they do in a deployment."""
         env = {**ENV, "INGESTION_DOORBELL": doorbell}
         self.processes = [
             subprocess.Popen(
@@ -114,6 +117,11 @@ class Stack:
                         "WARNING",
                         "-n",
                         f"bench-{uuid.uuid4().hex[:6]}@localhost",
+                        *(
+                            ["-B", "-s", str(ROOT / "bench" / "results" / f"celerybeat-{uuid.uuid4().hex[:6]}")]
+                            if beat
+                            else []
+                        ),
                     ],
                     cwd=ROOT,
                     env=env,

@@ -1,17 +1,24 @@
 """PostgreSQL-only speed-ups (the callers keep the portable path): writing membership changes with
 one constant-size statement per table, whatever the number of changes, instead of Django's
 per-row INSERT parameters and its fetch-then-delete, and with COPY when there are many (a full
-evaluation; engine.write_diffs); a preview's count and sample in one scan (selectors.rule_preview)."""
+evaluation; engine.write_diffs); a preview's count and sample in one scan (selectors.rule_preview);
+indexes on the date of the traits that rules compare as date-times (index_trait_dates)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from datetime import datetime
 
 import orjson
 from django.db import connection
 from django.db.models import QuerySet
 
+from profiles.models import Profile
 from segments.models import Membership, MembershipChange, Segment
+from segments.rules.values import JsonRef, moment_prefix, sql
+
+log = logging.getLogger(__name__)
 
 # From this many rows on, COPY instead of one INSERT … FROM unnest(arrays): sending and unpacking
 # hundreds of thousands of array elements cost as much as the insert itself (766,000 ledger rows:
@@ -133,3 +140,43 @@ def count_and_sample(profiles: QuerySet, size: int) -> tuple[int, list[int]]:
         )
         total, ids = cursor.fetchone()
     return total, ids or []
+
+
+def trait_date_index_name(path: tuple[str, ...]) -> str:
+    digest = hashlib.sha1("\x1f".join(path).encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"profile_trait_day_{digest}"
+
+
+def index_trait_dates(paths: set[tuple[str, ...]], *, concurrently: bool) -> list[str]:
+    """Make sure each trait path has a btree index on its value's date (values.moment_prefix, the
+    expression every date-time comparison on a trait narrows by): the time sweep's band queries
+    and narrow windows then read a few index entries instead of every profile's traits ("signed
+    up in 30 days": its sweep 503 ms -> 86 ms, its preview 0.83 s -> 0.24 s on 1M profiles).
+
+    `concurrently`: built without blocking writes (CREATE INDEX CONCURRENTLY, which cannot run in
+    a transaction block: the caller's atomic() must not have begun one, see engine.evaluate_segment);
+    else a plain CREATE INDEX. An index that a failed concurrent build left invalid is rebuilt. The indexes stay when no rule uses the trait
+    any more (one small index per trait key). Returns the names of the indexes created."""
+    created = []
+    table = Profile._meta.db_table
+    for path in sorted(paths):
+        name = trait_date_index_name(path)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND c.relnamespace = current_schema()::regnamespace",
+                [name],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0]:
+            continue
+        expression = moment_prefix(JsonRef(connection.vendor, sql('"traits"'), path))
+        how = " CONCURRENTLY" if concurrently else ""
+        statement = f"CREATE INDEX{how} {name} ON {table} (({expression.text}))"
+        with connection.cursor() as cursor:
+            if row is not None:  # left invalid by a failed concurrent build
+                cursor.execute(f"DROP INDEX{how} {name}")
+            cursor.execute(connection.ops.compose_sql(statement, expression.params))
+        log.info("indexed the date of trait %s (%s)", ".".join(path), name)
+        created.append(name)
+    return created

@@ -361,9 +361,16 @@ def moment_prefix_sql(ref: JsonRef, comparisons: list[tuple[str, datetime]]) -> 
             continue
     if not parts:
         return None
-    text = ref.text()
-    prefix = sql('left({}, 10) COLLATE "C"', text) if ref.postgres else sql("substr({}, 1, 10)", text)
+    prefix = moment_prefix(ref)
     return join(" AND ", [sql(template, prefix, day) for template, day in parts])
+
+
+def moment_prefix(ref: JsonRef) -> Sql:
+    """The first ten characters of the value's text (its date, when it is a date-time), as
+    moment_prefix_sql compares them. On PostgreSQL segments.pg.index_trait_dates indexes exactly
+    this expression for the traits that rules compare as date-times."""
+    text = ref.text()
+    return sql('left({}, 10) COLLATE "C"', text) if ref.postgres else sql("substr({}, 1, 10)", text)
 
 
 def moment_bound_sql(vendor: str, op: str, bound: datetime) -> object:

@@ -209,3 +209,65 @@ def test_many_changes_are_written_with_copy_to_the_same_rows(send, drain, monkey
     # member count would drift).
     with pytest.raises(IntegrityError), transaction.atomic():
         pg.memberships_insert([(segment.pk, u2)], timezone.now())
+
+
+@pytest.mark.fullstack
+def test_a_trait_compared_as_a_date_time_gets_an_index_that_the_time_sweep_reads():
+    """PostgreSQL: the first evaluation of a rule comparing a trait as a date-time indexes that
+    trait's date, so that the time sweep's band queries (every few seconds) read a few index
+    entries instead of every profile's traits. Building it again is a no-op."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from profiles.models import Profile
+    from segments import pg
+    from segments.rules import parse
+    from segments.rules.crossings import crossing_querysets
+    from segments.rules.to_sql import sql_text
+
+    now = timezone.now()
+    Profile.objects.bulk_create(
+        Profile(traits={"account": {"signed_up_at": (now - timedelta(days=day)).isoformat()}}) for day in range(2000)
+    )
+    with connection.cursor() as cursor:  # no deferred checks pending: CREATE INDEX refuses to run then
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    rule = {"trait": "account.signed_up_at", "op": "within_last", "value": {"days": 30}}
+    segment = segment_create(name="Recent sign-ups", rule=rule)
+    evaluate_segment(segment.pk)
+    name = pg.trait_date_index_name(("account", "signed_up_at"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        assert (
+            """"left"(((traits -> 'account'::text) ->> 'signed_up_at'::text), 10) COLLATE "C\""""
+            in (cursor.fetchone()[0])
+        )
+        cursor.execute("ANALYZE profiles_profile")
+        for query in crossing_querysets(parse(rule), now - timedelta(seconds=10), now):
+            cursor.execute("EXPLAIN " + sql_text(query))
+            assert name in "\n".join(row[0] for row in cursor.fetchall())
+    assert pg.index_trait_dates({("account", "signed_up_at")}, concurrently=False) == []
+    evaluate_segment(segment_create(name="Plan", rule=PRO).pk)  # no date-time comparison: no index
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [pg.trait_date_index_name(("plan",))])
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.fullstack
+@pytest.mark.django_db(transaction=True)
+def test_the_evaluation_task_builds_the_trait_date_index_concurrently():
+    """Outside a transaction (the evaluation task) the index is built CONCURRENTLY, and valid."""
+    from django.db import connection
+
+    from segments import pg
+
+    segment = segment_create(name="Trial ends", rule={"trait": "trial_ends_at", "op": "before", "value": "2027-01-01"})
+    evaluate_segment(segment.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+            [pg.trait_date_index_name(("trial_ends_at",))],
+        )
+        assert cursor.fetchone() == (True,)
+        cursor.execute(f"DROP INDEX {pg.trait_date_index_name(('trial_ends_at',))}")  # the schema outlives the test

@@ -53,6 +53,22 @@ def test_every_profile_whose_membership_time_changes_is_a_crossing_candidate(par
     pks = create_population(population, parity_source)
     # Stored events arrived when they were stamped, or (stamped in the future) by NOW.
     Event.objects.filter(timestamp__gt=NOW).update(received_at=NOW)
+    # A metric's moment is the time of one of the profile's events (the pipeline sets it from
+    # them), so one in the future came from an event stamped in the future, which arrived by NOW.
+    Event.objects.bulk_create(
+        Event(
+            source=parity_source,
+            message_id=f"moment-{profile.pk}-{column}",
+            type="track",
+            name="Moment Source",
+            timestamp=getattr(profile, column),
+            received_at=NOW,
+            profile=profile,
+        )
+        for profile in Profile.objects.all()
+        for column in ("first_seen", "last_seen", "first_order_at", "last_order_at")
+        if getattr(profile, column) is not None and getattr(profile, column) > NOW
+    )
     resolve = resolvers(pks)
     states = states_for_profiles(Profile.objects.all())
     since, until = NOW, NOW + later
@@ -65,6 +81,36 @@ def test_every_profile_whose_membership_time_changes_is_a_crossing_candidate(par
             f"rule {json.dumps(raw)} from {since.isoformat()} to {until.isoformat()}: "
             f"missed {sorted(flipped - candidates)}"
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.embedded
+def test_a_moment_set_in_the_future_is_found_when_it_comes_and_just_seen_people_are_left_alone(parity_source):  # noqa: F811
+    """last_seen is in the future only when an event stamped in the future set it: that event
+    finds the profile when the moment comes. People seen during the band (last_seen in it, but
+    present when the pipeline evaluated them) are not candidates: at 1,000 events/s they were
+    every sweep's ten thousand needless re-evaluations."""
+    ahead = _person(last_seen=NOW + timedelta(seconds=5))
+    just_seen = _person(last_seen=NOW + timedelta(seconds=3))
+    for profile, received in ((ahead, NOW), (just_seen, NOW + timedelta(seconds=3))):
+        Event.objects.create(
+            source=parity_source,
+            message_id=f"seen-{profile.pk}",
+            type="track",
+            name="Signed In",
+            timestamp=profile.last_seen,
+            received_at=received,
+            profile=profile,
+        )
+    states = states_for_profiles(Profile.objects.all())
+    for raw in (
+        {"metric": "last_seen", "op": "within_last", "value": {"days": 7}},
+        {"metric": "days_since_last_seen", "op": "gte", "value": 0},
+    ):
+        rule = parse(raw)
+        predicate = compile_predicate(rule)
+        assert [predicate(states[ahead.pk], moment) for moment in (NOW, NOW + timedelta(seconds=10))] == [False, True]
+        assert crossing_profiles(rule, NOW, NOW + timedelta(seconds=10)) == {ahead.pk}, raw
 
 
 def _person(*, last_seen: datetime, **fields) -> Profile:

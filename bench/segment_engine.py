@@ -3,8 +3,10 @@
 segments; bench/segments_data.py). Everything on this machine.
 
 1. Event → membership change → websocket message latency, p50/p99, at a steady 1,000 events/s
-   through the tracking API with the 50 segments live (uvicorn + a Celery worker; a websocket
-   client signed in on /ws/feed/); then again at a rate this machine sustains (--rates).
+   through the tracking API with the 50 segments live (uvicorn + a Celery worker running beat, as
+   a deployment does: the time sweep every SEGMENT_TIME_SWEEP_SECONDS; a websocket client signed in
+   on /ws/feed/); then again at a rate this machine sustains (--rates). Runs 1 and 4 start caught
+   up: time swept to now and the written tables vacuumed (caught_up).
 2. Full evaluation (the SQL target's query) of representative segments versus a hand-written SQL
    query answering the same question (bench/segment_rules.py REPRESENTATIVE), same database.
 3. Preview count + sample (POST /api/v1/segments/preview/'s selector) p95 over the 50 rules.

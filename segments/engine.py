@@ -32,12 +32,11 @@ from segments import pg
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
 from segments.rules.crossings import crossing_profiles
-from segments.rules.dependencies import Dependencies, dependencies, referenced_segments
-from segments.rules.operators import OPERATORS, Takes
+from segments.rules.dependencies import Dependencies, dependencies, referenced_segments, trait_date_paths
 from segments.rules.state import ProfileState, event_needs, states_for_profiles
 from segments.rules.to_predicate import Predicate, compile_predicate
 from segments.rules.to_sql import matching_profiles
-from segments.rules.tree import EventCondition, Rule, TraitCondition, walk
+from segments.rules.tree import EventCondition, Rule, walk
 
 log = logging.getLogger(__name__)
 
@@ -523,16 +522,6 @@ def evaluate_segment(segment_id: int, *, cause: str = MembershipChange.Cause.RUL
         if not connection.in_atomic_block:  # (inside a caller's failed transaction, it rolls back)
             Segment.objects.filter(pk=segment_id).update(evaluation=Segment.Evaluation.FAILED)
         raise
-
-
-def trait_date_paths(rule: Rule) -> set[tuple[str, ...]]:
-    """The trait paths that the rule compares as date-times (before, after, within_last,
-    more_than_ago)."""
-    return {
-        node.path
-        for node in walk(rule)
-        if isinstance(node, TraitCondition) and OPERATORS[node.comparison.op].takes in (Takes.MOMENT, Takes.DURATION)
-    }
 
 
 def _index_trait_dates(segment_id: int) -> None:

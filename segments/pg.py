@@ -154,8 +154,8 @@ def index_trait_dates(paths: set[tuple[str, ...]], *, concurrently: bool) -> lis
     up in 30 days": its sweep 503 ms -> 86 ms, its preview 0.83 s -> 0.24 s on 1M profiles).
 
     `concurrently`: built without blocking writes (CREATE INDEX CONCURRENTLY, which cannot run in
-    a transaction block: the caller's atomic() must not have begun one, see engine.evaluate_segment);
-    else a plain CREATE INDEX. An index that a failed concurrent build left invalid is rebuilt. The indexes stay when no rule uses the trait
+    a transaction block: see engine.evaluate_segment); else a plain CREATE INDEX. An index that a
+    failed concurrent build left invalid is rebuilt. The indexes stay when no rule uses the trait
     any more (one small index per trait key). Returns the names of the indexes created."""
     created = []
     table = Profile._meta.db_table

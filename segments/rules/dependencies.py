@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from segments.constants import DAYS_SINCE_METRICS, METRIC_COLUMNS
+from segments.rules.operators import OPERATORS, Takes
 from segments.rules.tree import (
     ConsentCondition,
     EventCondition,
@@ -59,6 +60,16 @@ def dependencies(rule: Rule) -> Dependencies:
 
 def referenced_segments(rule: Rule) -> set[int]:
     return {node.segment_id for node in walk(rule) if isinstance(node, SegmentCondition)}
+
+
+def trait_date_paths(rule: Rule) -> set[tuple[str, ...]]:
+    """The trait paths that the rule compares as date-times (before, after, within_last,
+    more_than_ago)."""
+    return {
+        node.path
+        for node in walk(rule)
+        if isinstance(node, TraitCondition) and OPERATORS[node.comparison.op].takes in (Takes.MOMENT, Takes.DURATION)
+    }
 
 
 def find_cycle(segment_id: int, rule: Rule, get_rule: Callable[[int], Rule | None]) -> list[int] | None:

@@ -129,6 +129,15 @@ def events_process_pending(*, batch_size: int = PROCESS_BATCH_SIZE, max_batches:
 
 
 def events_process_batch(*, batch_size: int = PROCESS_BATCH_SIZE) -> BatchResult:
+    """Apply one batch of events to profiles (one transaction), then let the subscribers finish
+    what the batch recorded for after its commit (the segment engine's evaluation: outside the
+    identity lock, so another worker applies the next batch meanwhile)."""
+    result = _apply_batch(batch_size)
+    hooks.batches_committed()
+    return result
+
+
+def _apply_batch(batch_size: int) -> BatchResult:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction.atomic():
@@ -481,8 +490,7 @@ class _Batch:
         )
         for pk, inputs in consent_changes.items():
             changes[pk] = changes.get(pk, frozenset()) | inputs
-        written = {p.profile.pk: p.profile for p in live}
-        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now, profiles=written))
+        hooks.profiles_applied(hooks.AppliedBatch(changes, merged_away, last_event, self.now, deferred=True))
         transaction.on_commit(lambda: hooks.profiles_changed(changes, merged_away))
         return BatchResult(
             processed=len(self.event_person),

@@ -9,6 +9,7 @@ class SegmentsConfig(AppConfig):
 
     def ready(self):
         from profiles import hooks
-        from segments import engine
+        from segments import pending
 
-        hooks.subscribe_in_transaction(engine.profiles_applied)
+        hooks.subscribe_in_transaction(pending.profiles_applied)
+        hooks.subscribe_after_batches(pending.pending_evaluate)

@@ -2,10 +2,10 @@
 
 * Full evaluation (SQL target): when a segment is created or its rule edited; the diff against
   current membership is written with ledger rows (cause `rule_edit`).
-* Incremental evaluation (predicate target): inside every event batch's transaction, only the
-  segments whose rules depend on what changed, only for the profiles the batch touched, in
-  dependency order (a segment that references another is evaluated after it). Ledger cause
-  `event` (with the profile's latest event) or `merge`.
+* Incremental evaluation (predicate target): right after every event batch commits (recorded in
+  its transaction: segments.pending), only the segments whose rules depend on what changed, only
+  for the profiles the batch touched, in dependency order (a segment that references another is
+  evaluated after it). Ledger cause `event` (with the profile's latest event) or `merge`.
 
 Membership changes are broadcast to Channels groups after commit (cdp.realtime).
 """
@@ -193,9 +193,10 @@ class MembershipDiff:
     event_id: int | None
 
 
-def profiles_applied(batch: AppliedBatch) -> None:
-    """In the event batch's transaction: re-evaluate what the batch may have changed."""
-    _reevaluate(
+def profiles_applied(batch: AppliedBatch) -> int:
+    """Re-evaluate what the batch may have changed (segments.pending calls this for event batches
+    after their commit). Returns the number of changes."""
+    return _reevaluate(
         batch.changes,
         merged_away=batch.merged_away,
         last_event=batch.last_event,
@@ -235,6 +236,7 @@ def _reevaluate(
     last_event = last_event or {}
     if not (changes or merged_away):
         return 0
+    lock_membership()
     active = Segment.objects.filter(status=Segment.Status.ACTIVE)
     _lock_segments(list(active.values_list("pk", flat=True)), shared=True)
     segments = list(active)  # read after the locks: a full evaluation that just committed is seen
@@ -331,6 +333,26 @@ def _lock_segments(segment_ids: list[int], *, shared: bool) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, [SEGMENT_LOCK_NAMESPACE, sorted(segment_ids)])
+
+
+# Key of the PostgreSQL advisory lock held by whoever reads memberships to change them
+# incrementally (event batches' evaluations, the time sweep, consent changes, erasure): one at a
+# time, so two of them never decide the same profile's membership from the same reading. Full
+# evaluations exclude incremental ones per segment instead (SEGMENT_LOCK_NAMESPACE).
+MEMBERSHIP_LOCK_KEY = 0x5E0A4
+
+
+def lock_membership(*, wait: bool = True) -> bool:
+    """Take the membership lock for the current transaction (taken again: a no-op). `wait=False`
+    returns False at once when another transaction holds it. SQLite serialises writers itself."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MEMBERSHIP_LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [MEMBERSHIP_LOCK_KEY])
+        return cursor.fetchone()[0]
 
 
 # --- Time passing --------------------------------------------------------------------------------

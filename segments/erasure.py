@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from segments.engine import MembershipDiff, write_diffs
+from segments.engine import MembershipDiff, lock_membership, write_diffs
 from segments.models import Membership, MembershipChange, Segment
 
 
@@ -17,6 +17,7 @@ def memberships_erase(profile_ids, now: datetime | None = None) -> int:
     current membership of `profile_ids`, decrement the segments' member counts, delete the
     memberships and broadcast the exits after commit. Returns the number of memberships ended."""
     now = now or timezone.now()
+    lock_membership()  # an evaluation running now finishes first; none starts until we commit
     rows = list(
         Membership.objects.filter(profile_id__in=list(profile_ids))
         .order_by("segment_id", "profile_id")

@@ -136,3 +136,19 @@ class MembershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id} {'entered' if self.entered else 'left'} {self.segment_id} ({self.cause})"
+
+
+class PendingEvaluation(models.Model):
+    """What one event batch changed, recorded in the batch's own transaction for the segment
+    engine to evaluate right after it commits (segments.pending): the event pipeline and the
+    engine then run side by side on two workers instead of one after the other. A row exists from
+    the batch's commit until the evaluation that read it commits, so no applied event is ever left
+    unevaluated (a worker that dies in between leaves it for the next one, or beat's sweeper)."""
+
+    created_at = models.DateTimeField()
+    changes = models.JSONField(help_text="Profile id → the inputs that changed (profiles.hooks).")
+    merged_away = models.JSONField(default=dict, help_text="Merged profile id → its survivor's id.")
+    last_event = models.JSONField(default=dict, help_text="Profile id → id of its latest applied event.")
+
+    def __str__(self) -> str:
+        return f"pending evaluation {self.pk} ({len(self.changes)} profiles)"

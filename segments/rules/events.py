@@ -54,16 +54,30 @@ class EventSummary:
 
 
 def record_matches(node: EventCondition, record: EventRecord, now: datetime) -> bool:
-    if record.name != node.name or record.timestamp > now:
+    if record.name != node.name:
         return False
+    earliest, before = window_bounds(node, now)
+    return _counted(node, record, now, earliest, before)
+
+
+def window_bounds(node: EventCondition, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """(earliest counted moment, first moment not counted) of the condition's window at `now`;
+    None: unbounded on that side (an event after `now` never counts either)."""
     window = node.window
-    if window is not None:
-        if window.last is not None and record.timestamp < now - window.last:
-            return False
-        if window.after is not None and record.timestamp < window.after:
-            return False
-        if window.before is not None and record.timestamp >= window.before:
-            return False
+    if window is None:
+        return None, None
+    bounds = [b for b in (now - window.last if window.last is not None else None, window.after) if b is not None]
+    return (max(bounds) if bounds else None), window.before
+
+
+def _counted(
+    node: EventCondition, record: EventRecord, now: datetime, earliest: datetime | None, before: datetime | None
+) -> bool:
+    timestamp = record.timestamp
+    if timestamp > now or (earliest is not None and timestamp < earliest):
+        return False
+    if before is not None and timestamp >= before:
+        return False
     return all(holds(JsonReading(json_at(record.properties, f.path)), f.comparison, now) for f in node.where)
 
 
@@ -74,7 +88,11 @@ def summarize_records(
     values: Sequence[Fraction | None] | None = None,
 ) -> EventSummary:
     """`values`: the records' aggregated property values, already read (aligned with `records`)."""
-    matching = [i for i, record in enumerate(records) if record_matches(node, record, now)]
+    earliest, before = window_bounds(node, now)  # once, not per record
+    name = node.name
+    matching = [
+        i for i, record in enumerate(records) if record.name == name and _counted(node, record, now, earliest, before)
+    ]
     found: tuple[Fraction, ...] = ()
     if node.aggregate is not None:
         if values is None:

@@ -26,6 +26,7 @@ from segments.rules.events import (
     aggregate_values,
     named_q,
     summarize_records,
+    window_bounds,
 )
 from segments.rules.tree import EventCondition
 
@@ -46,11 +47,7 @@ class EventNeed:
 
 def _earliest(node: EventCondition, now: datetime) -> datetime | None:
     """The earliest moment an event can have and still count for `node` at `now` (None: any)."""
-    window = node.window
-    if window is None:
-        return None
-    bounds = [b for b in (now - window.last if window.last is not None else None, window.after) if b is not None]
-    return max(bounds) if bounds else None
+    return window_bounds(node, now)[0]
 
 
 def event_needs(conditions: Iterable[EventCondition], now: datetime) -> dict[str, EventNeed]:

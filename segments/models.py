@@ -72,8 +72,9 @@ class Membership(models.Model):
     # No single-column indexes of their own: (segment, profile) is unique, and (profile, segment)
     # below serves lookups by profile (every index is written on every change).
     # No database foreign-key constraints (db_constraint=False), here and on the ledger: only the
-    # engine writes these rows, for a profile it holds locked and a segment it holds (shared
-    # advisory lock), so they cannot point nowhere; deleting a profile, segment or event goes
+    # engine writes these rows, holding the membership lock (which erasure takes before deleting a
+    # profile: engine.lock_membership) and the segment (shared advisory lock), for profiles it has
+    # just read as live, so they cannot point nowhere; deleting a profile, segment or event goes
     # through Django, which applies on_delete itself. PostgreSQL's per-row constraint check at
     # commit cost a fifth of an event batch's processing with 50 live segments
     # (docs/benchmarks.md).

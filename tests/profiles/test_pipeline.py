@@ -236,6 +236,27 @@ def _snapshot():
     return state
 
 
+def process_with_workers(count: int, *, batch_size: int) -> list[Exception]:
+    """Drain the events with `count` worker threads at once (each its own connection); returns the
+    errors they raised."""
+    errors = []
+
+    def worker():
+        try:
+            events_process_pending(batch_size=batch_size)
+        except Exception as exc:  # returned to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 def _history(n_people=30, per_person=12):
     import random
 
@@ -293,22 +314,7 @@ def test_several_workers_at_once_give_the_same_state_as_one(send):
     Event.objects.all().delete()
     Profile.objects.all().delete()
     send("batch", {"batch": history})
-    errors = []
-
-    def worker():
-        try:
-            events_process_pending(batch_size=25)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert process_with_workers(4, batch_size=25) == []
     assert not Event.objects.filter(processed_at__isnull=True).exists()
     assert _snapshot() == single
 

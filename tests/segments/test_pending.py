@@ -127,7 +127,7 @@ def test_a_worker_finding_another_evaluating_leaves_the_work_to_it(send):
 @pytest.mark.fullstack
 @pytest.mark.django_db(transaction=True)
 def test_several_workers_at_once_leave_the_memberships_a_full_evaluation_gives(send):
-    from tests.profiles.test_pipeline import _history
+    from tests.profiles.test_pipeline import _history, process_with_workers
 
     rules = {
         "Buyers": BUYERS,
@@ -139,22 +139,7 @@ def test_several_workers_at_once_leave_the_memberships_a_full_evaluation_gives(s
     for segment in segments:
         evaluate_segment(segment.pk)
     send("batch", {"batch": _history(n_people=40, per_person=15)})
-    errors = []
-
-    def worker():
-        try:
-            events_process_pending(batch_size=25)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert process_with_workers(4, batch_size=25) == []
     assert not PendingEvaluation.objects.exists()
     assert Profile.objects.count() > 0 and Membership.objects.exists()
     for segment in segments:

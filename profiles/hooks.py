@@ -36,7 +36,7 @@ class AppliedBatch:
     last_event: dict[int, int]  # profile id → id of the latest event applied to it
     now: datetime
     cause: str | None = None  # None: events (or a merge); else why, e.g. "time" for an RFM re-rank
-    profiles: dict | None = None  # profile id → the Profile as just written, when the caller has them
+    profiles: dict | None = None  # profile id → its row (traits, metric columns), when the caller has read it
     # True: the caller calls batches_committed() after its commit, so a subscriber may record the
     # batch here and finish its work then (the event pipeline; segments.pending).
     deferred: bool = False

@@ -53,13 +53,6 @@ class EventSummary:
 # --- Python form ------------------------------------------------------------------------------------
 
 
-def record_matches(node: EventCondition, record: EventRecord, now: datetime) -> bool:
-    if record.name != node.name:
-        return False
-    earliest, before = window_bounds(node, now)
-    return _counted(node, record, now, earliest, before)
-
-
 def window_bounds(node: EventCondition, now: datetime) -> tuple[datetime | None, datetime | None]:
     """(earliest counted moment, first moment not counted) of the condition's window at `now`;
     None: unbounded on that side (an event after `now` never counts either)."""

@@ -45,18 +45,13 @@ class EventNeed:
     properties: bool
 
 
-def _earliest(node: EventCondition, now: datetime) -> datetime | None:
-    """The earliest moment an event can have and still count for `node` at `now` (None: any)."""
-    return window_bounds(node, now)[0]
-
-
 def event_needs(conditions: Iterable[EventCondition], now: datetime) -> dict[str, EventNeed]:
     """What the incremental engine loads for these conditions at `now`: per event name, the
     oldest event any of them counts and whether properties are read. A profile with ten thousand
     page views and a segment on "viewed a page in the last 7 days" loads a week of page views."""
     needs: dict[str, EventNeed] = {}
     for node in conditions:
-        since = _earliest(node, now)
+        since = window_bounds(node, now)[0]
         properties = bool(node.where) or node.aggregate is not None
         known = needs.get(node.name)
         if known is not None:
@@ -95,7 +90,7 @@ class EventList:
 
     def _check_loaded(self, condition: EventCondition, now: datetime) -> None:
         need = self.needs.get(condition.name)
-        since = _earliest(condition, now)
+        since = window_bounds(condition, now)[0]
         if (
             need is None
             or (need.since is not None and (since is None or since < need.since))

@@ -15,16 +15,17 @@ table, side by side. Counts and aggregates are then compared by the operator tab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
 
 from segments.constants import AGGREGATE_DECIMALS
 from segments.rules.operands import COMPARE, JsonReading, JsonSubject, NumberReading, Subject
-from segments.rules.operators import condition, holds
+from segments.rules.operators import compiled, condition
 from segments.rules.sql_expressions import InGroupedEvents, Rendered, number_param
 from segments.rules.tree import Comparison, EventCondition
 from segments.rules.values import AGGREGATE_SCALE, JsonRef, Sql, aggregate_value, join, json_at, number_sql, sql
@@ -63,15 +64,28 @@ def window_bounds(node: EventCondition, now: datetime) -> tuple[datetime | None,
     return (max(bounds) if bounds else None), window.before
 
 
-def _counted(
-    node: EventCondition, record: EventRecord, now: datetime, earliest: datetime | None, before: datetime | None
-) -> bool:
+class Prepared(NamedTuple):
+    """An event condition made ready for one moment: its window's bounds then (window_bounds)
+    and its property filters' tests, compiled once (operators.compiled) for the many profiles and
+    records one evaluation looks at."""
+
+    earliest: datetime | None
+    before: datetime | None
+    where: tuple[tuple[tuple[str, ...], Callable], ...]
+
+
+def prepare(node: EventCondition, now: datetime) -> Prepared:
+    earliest, before = window_bounds(node, now)
+    return Prepared(earliest, before, tuple((f.path, compiled(f.comparison)) for f in node.where))
+
+
+def _counted(record: EventRecord, now: datetime, earliest: datetime | None, before: datetime | None, where) -> bool:
     timestamp = record.timestamp
     if timestamp > now or (earliest is not None and timestamp < earliest):
         return False
     if before is not None and timestamp >= before:
         return False
-    return all(holds(JsonReading(json_at(record.properties, f.path)), f.comparison, now) for f in node.where)
+    return all(test(JsonReading(json_at(record.properties, path)), now) for path, test in where)
 
 
 def summarize_records(
@@ -79,12 +93,25 @@ def summarize_records(
     records: Sequence[EventRecord],
     now: datetime,
     values: Sequence[Fraction | None] | None = None,
+    prepared: Prepared | None = None,
 ) -> EventSummary:
-    """`values`: the records' aggregated property values, already read (aligned with `records`)."""
-    earliest, before = window_bounds(node, now)  # once, not per record
+    """`values`: the records' aggregated property values, already read (aligned with `records`);
+    `prepared`: prepare(node, now), when the caller has it."""
+    earliest, before, where = prepared if prepared is not None else prepare(node, now)  # once, not per record
     name = node.name
+    if node.aggregate is None and not node.where:  # a plain count: the common case, kept tight
+        return EventSummary(
+            sum(
+                1
+                for record in records
+                if record.name == name
+                and record.timestamp <= now
+                and (earliest is None or record.timestamp >= earliest)
+                and (before is None or record.timestamp < before)
+            )
+        )
     matching = [
-        i for i, record in enumerate(records) if record.name == name and _counted(node, record, now, earliest, before)
+        i for i, record in enumerate(records) if record.name == name and _counted(record, now, earliest, before, where)
     ]
     found: tuple[Fraction, ...] = ()
     if node.aggregate is not None:
@@ -98,22 +125,28 @@ def aggregate_values(records: Sequence[EventRecord], path: tuple[str, ...]) -> l
     return [aggregate_value(json_at(record.properties, path)) for record in records]
 
 
-def event_outcome(node: EventCondition, summary: EventSummary, now: datetime) -> tuple[bool, dict]:
-    """Whether the condition holds given the summary, and what was seen (for explanations)."""
-    if node.aggregate is None:
-        comparison = node.count or AT_LEAST_ONCE
-        return holds(NumberReading(Fraction(summary.count)), comparison, now), {"count": summary.count}
-    fn, values = node.aggregate.fn, summary.values
-    if fn == "sum":
-        result = sum(values, Fraction(0))
-    elif not values:
-        result = None
-    elif fn == "avg":
-        result = sum(values, Fraction(0)) / len(values)
-    else:
-        result = min(values) if fn == "min" else max(values)
-    seen = {"count": summary.count, "values": len(values), fn: None if result is None else float(result)}
-    return holds(NumberReading(result), node.aggregate.comparison, now), seen
+class EventOutcome:
+    """outcome(summary, now) -> (whether the condition holds, what was seen, for explanations);
+    its comparison prepared once (operators.compiled)."""
+
+    def __init__(self, node: EventCondition):
+        self.aggregate = node.aggregate
+        self.test = compiled((node.count or AT_LEAST_ONCE) if node.aggregate is None else node.aggregate.comparison)
+
+    def __call__(self, summary: EventSummary, now: datetime) -> tuple[bool, dict]:
+        if self.aggregate is None:
+            return self.test(NumberReading(summary.count), now), {"count": summary.count}
+        fn, values = self.aggregate.fn, summary.values
+        if fn == "sum":
+            result = sum(values, Fraction(0))
+        elif not values:
+            result = None
+        elif fn == "avg":
+            result = sum(values, Fraction(0)) / len(values)
+        else:
+            result = min(values) if fn == "min" else max(values)
+        seen = {"count": summary.count, "values": len(values), fn: None if result is None else float(result)}
+        return self.test(NumberReading(result), now), seen
 
 
 # --- SQL form ---------------------------------------------------------------------------------------

@@ -23,8 +23,10 @@ from segments.constants import STORED_METRIC_COLUMNS
 from segments.rules.events import (
     EventRecord,
     EventSummary,
+    Prepared,
     aggregate_values,
     named_q,
+    prepare,
     summarize_records,
     window_bounds,
 )
@@ -32,7 +34,8 @@ from segments.rules.tree import EventCondition
 
 
 class EventFacts(Protocol):
-    def summarize(self, condition: EventCondition, now: datetime) -> EventSummary: ...
+    def summarize(self, condition: EventCondition, now: datetime, prepared: Prepared | None = None) -> EventSummary:
+        """`prepared`: events.prepare(condition, now), when the caller has it already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +79,22 @@ class EventList:
         # condition that aggregates the same property (sum, avg, max… of revenue).
         self._values: dict[tuple[str, tuple[str, ...]], list] = {}
 
-    def summarize(self, condition: EventCondition, now: datetime) -> EventSummary:
+    def summarize(self, condition: EventCondition, now: datetime, prepared: Prepared | None = None) -> EventSummary:
+        if prepared is None:
+            prepared = prepare(condition, now)
         if self.needs is not None:
-            self._check_loaded(condition, now)
+            self._check_loaded(condition, prepared.earliest)
         records = self.by_name.get(condition.name, ())
         if condition.aggregate is None or not records:
-            return summarize_records(condition, records, now)
+            return summarize_records(condition, records, now, prepared=prepared)
         key = (condition.name, condition.aggregate.path)
         values = self._values.get(key)
         if values is None:
             values = self._values[key] = aggregate_values(records, condition.aggregate.path)
-        return summarize_records(condition, records, now, values)
+        return summarize_records(condition, records, now, values, prepared)
 
-    def _check_loaded(self, condition: EventCondition, now: datetime) -> None:
+    def _check_loaded(self, condition: EventCondition, since: datetime | None) -> None:
         need = self.needs.get(condition.name)
-        since = window_bounds(condition, now)[0]
         if (
             need is None
             or (need.since is not None and (since is None or since < need.since))

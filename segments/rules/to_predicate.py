@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from segments.rules.errors import ResolverMissing
-from segments.rules.events import event_outcome
+from segments.rules.events import EventOutcome, prepare
 from segments.rules.operands import JsonReading, metric_reading
-from segments.rules.operators import holds
+from segments.rules.operators import compiled
 from segments.rules.state import ProfileState
 from segments.rules.tree import (
     AllOf,
@@ -48,23 +48,34 @@ class Resolvers:
 def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
     """One condition as a function of (state, now): shared by the predicate and by explain."""
     if isinstance(node, TraitCondition):
+        path, test = node.path, compiled(node.comparison)
 
         def trait(state: ProfileState, now: datetime):
-            reading = JsonReading(json_at(state.traits, node.path))
-            return holds(reading, node.comparison, now), reading.seen
+            reading = JsonReading(json_at(state.traits, path))
+            return test(reading, now), reading.seen
 
         return trait
     if isinstance(node, MetricCondition):
+        name, test = node.metric, compiled(node.comparison)
 
         def metric(state: ProfileState, now: datetime):
-            reading = metric_reading(node.metric, state.metrics, now)
-            return holds(reading, node.comparison, now), reading.seen
+            reading = metric_reading(name, state.metrics, now)
+            return test(reading, now), reading.seen
 
         return metric
     if isinstance(node, EventCondition):
+        outcome = EventOutcome(node)
+        # The condition prepared for the `now` last asked (one evaluation asks thousands of
+        # profiles at the same moment): (now, prepared), replaced in one assignment, so threads
+        # sharing the compiled rule never see one moment's bounds under another's.
+        cached: list = [(None, None)]
 
         def event(state: ProfileState, now: datetime):
-            return event_outcome(node, state.events.summarize(node, now), now)
+            at, prepared = cached[0]
+            if at is not now:
+                prepared = prepare(node, now)
+                cached[0] = (now, prepared)
+            return outcome(state.events.summarize(node, now, prepared), now)
 
         return event
     if isinstance(node, SegmentCondition):

@@ -76,11 +76,12 @@ def json_at(document: object, path: tuple[str, ...]) -> object:
     return MISSING if node is None else node
 
 
-def number_of(value: object) -> Fraction | None:
+def number_of(value: object) -> Fraction | int | None:
+    """The exact number a value is (an int stays an int: cheaper, and as exact), or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Fraction(value)
+        return value
     if isinstance(value, float):
         return Fraction(Decimal(repr(value))) if value == value and value not in (float("inf"), float("-inf")) else None
     if isinstance(value, Decimal):
@@ -152,12 +153,12 @@ def text_matches(kind: str, text: str, needle: str) -> bool:
     return hay.endswith(needle)
 
 
-def aggregate_value(value: object) -> Fraction | None:
+def aggregate_value(value: object) -> Fraction | int | None:
     """A property value as aggregates see it: a number, rounded to AGGREGATE_DECIMALS places
     (half away from zero)."""
     number = number_of(value)
-    if number is None:
-        return None
+    if number is None or isinstance(number, int):  # a whole number is already rounded
+        return number
     scaled = abs(number) * AGGREGATE_SCALE
     rounded = int(scaled + Fraction(1, 2))  # floor(|x| + 1/2): half away from zero
     return Fraction(rounded if number >= 0 else -rounded, AGGREGATE_SCALE)

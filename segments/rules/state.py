@@ -136,8 +136,7 @@ def states_for_profiles(
 ) -> dict[int, ProfileState]:
     """The states of several profiles, with their events: all of them, or only those that the
     conditions about to be evaluated can count (see event_needs) — the same `needs` for everyone,
-    or per profile (`needs_of`; on SQLite profiles with equal needs are read with one query, on
-    PostgreSQL everyone's with one). Without
+    or per profile (`needs_of`; profiles with equal needs are read with one query). Without
     `consents`, consent is not read (ProfileState.consents is None: asking it is an error)."""
     from consent.selectors import granted_purposes
 
@@ -150,13 +149,10 @@ def states_for_profiles(
     records: dict[int, list[EventRecord]] = defaultdict(list)
     needed: dict[int, dict[str, EventNeed] | None] = {}
     for key, members in groups.items():
-        needed.update(dict.fromkeys(members, dict(key) if key is not None else None))
-    if connection.vendor == "postgresql" and None not in groups:
-        found = _needed_event_records(needed)  # one statement, whatever the number of groups
-    else:
-        found = (row for key, members in groups.items() for row in _event_records(members, needed[members[0]]))
-    for profile_id, record in found:
-        records[profile_id].append(record)
+        wanted = dict(key) if key is not None else None
+        needed.update(dict.fromkeys(members, wanted))
+        for profile_id, record in _event_records(members, wanted):
+            records[profile_id].append(record)
     granted = granted_purposes(ids) if consents else None  # one query
     return {
         p.pk: ProfileState(
@@ -212,28 +208,3 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
     for profile_id, name, timestamp, text in raw:
         if name:
             yield profile_id, EventRecord(name, timestamp, (loads(text) or {}) if text else {})
-
-
-def _needed_event_records(needed: dict[int, dict[str, EventNeed]]):
-    """PostgreSQL: the same records as _event_records, for profiles with different needs in one
-    statement: one (profile, name, since, properties?) row per need, joined to the events through
-    the (profile, name, timestamp) index. A batch's profiles fall into a dozen groups of needs, and
-    a query per group cost more in planning and round trips than in reading (docs/benchmarks.md)."""
-    wanted = [(pk, name, need.since, need.properties) for pk, needs in needed.items() for name, need in needs.items()]
-    if not wanted:
-        return
-    from ingestion.models import Event
-
-    columns = list(zip(*wanted, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT e.profile_id, e.known_as, e.timestamp, CASE WHEN w.properties THEN e.properties::text END "  # noqa: S608 - table name from model meta
-            "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::boolean[]) AS w(profile_id, name, since, properties) "
-            f"JOIN {Event._meta.db_table} e ON e.profile_id = w.profile_id AND e.known_as = w.name "
-            "AND e.timestamp >= COALESCE(w.since, '-infinity'::timestamptz)",
-            [list(column) for column in columns],
-        )
-        raw = cursor.fetchall()
-    loads = orjson.loads
-    for profile_id, name, timestamp, text in raw:
-        yield profile_id, EventRecord(name, timestamp, (loads(text) or {}) if text else {})

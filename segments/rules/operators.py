@@ -206,19 +206,12 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in TABLE}
 NUMERIC_OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "between")  # for counts and aggregates
 
 
-def holds(reading: Reading, comparison: Comparison, now: datetime) -> bool:
-    """The Python form: does the comparison hold for this reading at `now`? (compiled() prepares
-    the same for one comparison asked many times.)"""
-    operator = OPERATORS[comparison.op]
-    if operator.negates:
-        return not OPERATORS[operator.negates].python(reading, comparison.value, now)
-    return operator.python(reading, comparison.value, now)
-
-
 def compiled(comparison: Comparison) -> Callable[[Reading, datetime], bool]:
-    """holds() for one comparison, prepared once: the operator looked up, and whole-number bounds
-    made ints (a count or an integer metric then compares int to int, several times faster than
-    through Fraction; the result is the same, both are exact). The predicate's hot path."""
+    """The Python form of one comparison, prepared once for the many readings it is asked about:
+    compiled(comparison)(reading, now) -> does it hold for this reading at `now`? The operator is
+    looked up once, and whole-number bounds become ints (a count or an integer metric then compares
+    int to int, several times faster than through Fraction; both are exact, so the result is the
+    same)."""
     operator = OPERATORS[comparison.op]
     value = _whole(comparison.value)
     if operator.negates:

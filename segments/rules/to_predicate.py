@@ -1,5 +1,5 @@
 """Rule -> predicate(state, now) -> bool over one profile's in-memory state (the incremental
-path). Every comparison goes through the operator table (operators.holds); `now` is always given.
+path). Every comparison goes through the operator table (operators.compiled); `now` is always given.
 
     predicate = compile_predicate(parse(rule_json), segment_member=..., consent_granted=...)
     predicate(state_for_profile(profile), now)

@@ -110,7 +110,8 @@ def _live_profiles(ids: list[int]) -> dict:
     columns = ", ".join(STORED_METRIC_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, traits, {columns} FROM profiles_profile WHERE id = ANY(%s) AND merged_into_id IS NULL",  # noqa: S608 - column names from constants
+            f"SELECT id, traits, {columns} FROM {Profile._meta.db_table} "  # noqa: S608 - names from model meta and constants
+            "WHERE id = ANY(%s) AND merged_into_id IS NULL",
             [ids],
         )
         return {

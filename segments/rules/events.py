@@ -92,12 +92,12 @@ def summarize_records(
     node: EventCondition,
     records: Sequence[EventRecord],
     now: datetime,
+    prepared: Prepared,
     values: Sequence[Fraction | None] | None = None,
-    prepared: Prepared | None = None,
 ) -> EventSummary:
-    """`values`: the records' aggregated property values, already read (aligned with `records`);
-    `prepared`: prepare(node, now), when the caller has it."""
-    earliest, before, where = prepared if prepared is not None else prepare(node, now)  # once, not per record
+    """`prepared`: prepare(node, now) (once per moment, not per profile or record); `values`: the
+    records' aggregated property values, already read (aligned with `records`)."""
+    earliest, before, where = prepared
     name = node.name
     if node.aggregate is None and not node.where:  # a plain count: the common case, kept tight
         return EventSummary(

@@ -86,12 +86,12 @@ class EventList:
             self._check_loaded(condition, prepared.earliest)
         records = self.by_name.get(condition.name, ())
         if condition.aggregate is None or not records:
-            return summarize_records(condition, records, now, prepared=prepared)
+            return summarize_records(condition, records, now, prepared)
         key = (condition.name, condition.aggregate.path)
         values = self._values.get(key)
         if values is None:
             values = self._values[key] = aggregate_values(records, condition.aggregate.path)
-        return summarize_records(condition, records, now, values, prepared)
+        return summarize_records(condition, records, now, prepared, values)
 
     def _check_loaded(self, condition: EventCondition, since: datetime | None) -> None:
         need = self.needs.get(condition.name)

@@ -258,12 +258,17 @@ def near_moments(draw, found: list) -> str:
     """A rule date-time at, or one second either side of, a date-time found (whole seconds)."""
     seconds = [s for v in found if isinstance(v, str) and (s := moment_seconds(v)) is not None]
     seconds += [int(v.timestamp()) for v in found if isinstance(v, datetime)]
-    if seconds and draw(st.integers(0, 3)):
-        moment = from_seconds(draw(st.sampled_from(seconds)) + draw(st.sampled_from([-1, 0, 0, 1])))
-    else:
-        moment = draw(moments()).replace(microsecond=0)
     zone = draw(st.sampled_from(ZONES))
-    return iso(moment, zone=zone, fraction="", date_only=draw(st.integers(0, 9)) == 0)
+    if seconds and draw(st.integers(0, 3)):
+        near = draw(st.sampled_from(seconds)) + draw(st.sampled_from([-1, 0, 0, 1]))
+        try:
+            text = iso(from_seconds(near), zone=zone, fraction="", date_only=draw(st.integers(0, 9)) == 0)
+        except (OverflowError, ValueError):
+            text = None
+        if text is not None and moment_seconds(text) is not None:
+            return text
+        # else a value at the calendar's ends, moved past it (year 0999 or 10000): any moment
+    return iso(draw(moments()).replace(microsecond=0), zone=zone, fraction="", date_only=draw(st.integers(0, 9)) == 0)
 
 
 durations = st.builds(lambda unit, n: {unit: n}, st.sampled_from(list(UNITS)), st.sampled_from(STEPS))

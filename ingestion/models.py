@@ -102,9 +102,13 @@ class Event(models.Model):
         indexes = [
             # A profile's events known as X (in a window): the engine's state loading, EXISTS.
             models.Index(fields=["profile", "known_as", "timestamp"], name="event_profile_known_ts"),
-            # Carries profile_id: "who did X (in a window), how often" is answered from the index
-            # alone (segment previews and full evaluations of count conditions).
-            models.Index(fields=["known_as", "timestamp"], include=["profile"], name="event_known_ts"),
+            # Covers profile_id and properties (PostgreSQL): "who did X (in a window), how often, with
+            # which property values" is answered from the index alone, for one event name's entries
+            # instead of the whole table (segment previews, full evaluations, the time sweep's
+            # bands). "An order over 150" on 10M events: 2.2 s -> 0.6 s (docs/benchmarks.md).
+            models.Index(
+                fields=["known_as", "timestamp"], include=["profile", "properties"], name="event_known_ts_props"
+            ),
             models.Index(fields=["profile", "timestamp"], name="event_profile_ts"),
             models.Index(fields=["source", "received_at"], name="event_source_received"),
             # PostgreSQL also has a BRIN index on timestamp (migration 0009, not declared here:

@@ -130,13 +130,17 @@ def estimated_rows(queryset: QuerySet) -> float:
 def count_and_sample(profiles: QuerySet, size: int) -> tuple[int, list[int]]:
     """How many profiles `profiles` selects and the ids of the `size` most recently seen (the
     order of `order_by("-last_seen", "-id")`), from one evaluation of the rule instead of two.
-    Meant for rules the planner expects to select few profiles: every match is sorted."""
+    Meant for rules the planner expects to select few profiles: the matches are kept (a
+    materialised CTE, still evaluated in parallel), counted, and their top `size` picked with a
+    bounded heap; sorting every match instead cost 0.4 s more when the estimate was wrong and a
+    million matched."""
     statement, params = profiles.values("pk", "last_seen").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*), (array_agg(m.pk ORDER BY m.last_seen DESC, m.pk DESC))[1:%s] "  # noqa: S608
-            f"FROM ({statement}) AS m",
-            [size, *params],
+            f"WITH m AS MATERIALIZED ({statement}) "  # noqa: S608
+            "SELECT (SELECT count(*) FROM m), "
+            "ARRAY(SELECT m.pk FROM m ORDER BY m.last_seen DESC, m.pk DESC LIMIT %s)",
+            [*params, size],
         )
         total, ids = cursor.fetchone()
     return total, ids or []

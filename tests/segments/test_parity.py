@@ -103,5 +103,7 @@ def test_sql_and_predicate_select_the_same_profiles(parity_source, population, n
             f"  SQL only: {sorted(by_sql - by_predicate)}, predicate only: {sorted(by_predicate - by_sql)}\n"
             f"  SQL: {sql_text(selected)}"
         )
+        probed = matching_profiles(rule, now=now, probe_counts=True, **resolve["sql"])
+        assert set(probed.values_list("pk", flat=True)) == by_sql, f"probed counts: {sql_text(probed)}"
         for pk, state in states.items():
             assert explain(rule, state, now, **resolve["python"])["result"] == (pk in by_predicate)

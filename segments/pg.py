@@ -123,16 +123,8 @@ def member_counts_add(deltas: dict[int, int]) -> None:
 
 def estimated_rows(queryset: QuerySet) -> float:
     """The planner's estimate of how many rows `queryset` returns (EXPLAIN, nothing is run)."""
-    return float(_plan(queryset)["Plan Rows"])
-
-
-def estimated_cost(queryset: QuerySet) -> float:
-    """The planner's estimate of what running `queryset` costs in full (EXPLAIN's total cost)."""
-    return float(_plan(queryset)["Total Cost"])
-
-
-def _plan(queryset: QuerySet) -> dict:
-    return orjson.loads(queryset.explain(format="json"))[0]["Plan"]
+    plan = orjson.loads(queryset.explain(format="json"))
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def count_and_sample(profiles: QuerySet, size: int) -> tuple[int, list[int]]:

@@ -17,7 +17,7 @@ from segments import pg
 from segments.engine import consent_granted, consent_q, membership_q
 from segments.models import Membership, MembershipChange, Segment
 from segments.rules import parse
-from segments.rules.events import at_least
+from segments.rules.events import probed_count
 from segments.rules.explain import explain
 from segments.rules.state import state_for_profile
 from segments.rules.to_sql import matching_profiles
@@ -48,7 +48,6 @@ def segment_members(segment: Segment) -> QuerySet[Profile]:
 # level, which the planner expects to leave at most this many profiles, asks those profiles for
 # their n-th event instead of grouping everybody's events (events.CountSubject).
 PROBED_CANDIDATES = 150_000
-COUNT_OPS = {"gte": ">=", "gt": ">"}
 
 
 def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile]:
@@ -64,7 +63,7 @@ def rule_matches(rule: dict, *, now: datetime | None = None) -> QuerySet[Profile
 def _few_candidates(node, options: dict) -> bool:
     """Whether every "at least n events" condition of the rule (n >= 2) is a child of its top-level
     `all`, and the other children leave at most PROBED_CANDIDATES profiles (planner's estimate)."""
-    counted = [c for c in walk(node) if isinstance(c, EventCondition) and _at_least_n(c)]
+    counted = [c for c in walk(node) if isinstance(c, EventCondition) and probed_count(c) is not None]
     if not counted or not isinstance(node, AllOf):
         return False
     if not all(any(c is child for child in node.children) for c in counted):
@@ -74,13 +73,6 @@ def _few_candidates(node, options: dict) -> bool:
         return False
     candidates = matching_profiles(others[0] if len(others) == 1 else AllOf(others), **options)
     return pg.estimated_rows(candidates) <= PROBED_CANDIDATES
-
-
-def _at_least_n(condition: EventCondition) -> bool:
-    count = condition.count
-    if condition.aggregate is not None or count is None or count.op not in COUNT_OPS:
-        return False
-    return at_least([(COUNT_OPS[count.op], count.value)]) is not None
 
 
 # Rules the planner expects to select at most this many profiles are previewed in one statement

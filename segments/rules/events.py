@@ -231,6 +231,11 @@ class AggregateValue:
         return sql(f"ROUND({{}} * {AGGREGATE_SCALE})", number)
 
 
+def aggregate_param(vendor: str, bound: Fraction) -> object:
+    """A bound compared with AggregateValue values (scaled like them on SQLite)."""
+    return number_param(vendor, bound if vendor == "postgresql" else bound * AGGREGATE_SCALE)
+
+
 @dataclass(frozen=True)
 class AggregateTest:
     """fn(values) op bound. Sum over no values is 0; avg, min and max over no values are NULL."""
@@ -239,10 +244,9 @@ class AggregateTest:
     comparisons: tuple
 
     def render(self, vendor: str, value: Sql) -> Sql:
-        scale = 1 if vendor == "postgresql" else AGGREGATE_SCALE
         parts = [sql("COUNT({}) > 0", value)] if self.fn == "avg" else []
         for op, bound in self.comparisons:
-            param = number_param(vendor, bound * scale)
+            param = aggregate_param(vendor, bound)
             if self.fn == "sum":
                 parts.append(sql(f"COALESCE(SUM({{}}), 0) {op} {{}}", value, param))
             elif self.fn == "avg":  # avg op b  <=>  sum op b * n  (n > 0): no division, exact
@@ -261,9 +265,8 @@ class ValueTest:
     bound: Fraction
 
     def render(self, vendor: str, properties: Sql) -> Sql:
-        scale = 1 if vendor == "postgresql" else AGGREGATE_SCALE
         value = AggregateValue(self.path).render(vendor, properties)
-        return sql(f"{{}} {self.op} {{}}", value, number_param(vendor, self.bound * scale))
+        return sql(f"{{}} {self.op} {{}}", value, aggregate_param(vendor, self.bound))
 
 
 # Comparisons one event's value decides: the largest value is above b exactly when some value is

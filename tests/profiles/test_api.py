@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from profiles.metrics import rfm_rerank
 from profiles.models import Identity, Profile
@@ -19,8 +20,10 @@ def ago(**kwargs) -> str:
 
 
 def earlier_today() -> str:
-    """Up to two hours ago, but on today's UTC date (counts in "the last day" are per UTC day)."""
-    return max(NOW - timedelta(hours=2), NOW.replace(hour=0, minute=0, second=0)).isoformat()
+    """Up to two hours ago, but on today's UTC date (counts in "the last day" are per UTC day).
+    Today's, not NOW's: the module's NOW is taken at collection, which may be before midnight."""
+    now = timezone.now()
+    return max(now - timedelta(hours=2), now.replace(hour=0, minute=0, second=0)).isoformat()
 
 
 def profile_id(kind: str, value: str) -> int:

@@ -291,7 +291,7 @@ class AggregateSubject(Subject):
         value = Rendered(("properties",), AggregateValue(self.path), output_field=DecimalField())
         values = Subquery(self.grouped.annotate(v=value).values("profile_id", "v"))
         negated = self.fn == "sum" and _holds_for_none(comparisons, Fraction(0))
-        return Q(InGroupedEvents(values, AggregateTest(self.fn, tuple(comparisons)), negated=negated))
+        return Q(InGroupedEvents(values, AggregateTest(self.fn, tuple(comparisons)), negated=negated, valued=True))
 
 
 def named_q(name: str) -> Q:

@@ -271,3 +271,23 @@ def test_the_evaluation_task_builds_the_trait_date_index_concurrently():
         )
         assert cursor.fetchone() == (True,)
         cursor.execute(f"DROP INDEX {pg.trait_date_index_name(('trial_ends_at',))}")  # the schema outlives the test
+
+
+def test_a_new_worker_process_compiles_the_active_rules_before_its_first_batch():
+    import gc
+
+    from celery.signals import worker_process_init
+
+    from segments import engine
+
+    active = segment_create(name="Pro plan", rule=PRO)
+    archived = segment_create(name="Free plan", rule={"trait": "plan", "op": "eq", "value": "free"})
+    segment_archive(segment=archived)
+    engine._compiled.clear()
+    try:
+        worker_process_init.send(sender=None)  # what a prefork pool process hears after the fork
+        compiled = {(segment_id, version) for segment_id, version, _ in engine._compiled}
+        assert compiled == {(active.pk, active.version)}
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

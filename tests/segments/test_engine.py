@@ -291,3 +291,15 @@ def test_a_new_worker_process_compiles_the_active_rules_before_its_first_batch()
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_worker_whose_warm_up_fails_starts_all_the_same(monkeypatch):
+    from django.db import DatabaseError
+
+    from segments import engine
+
+    def not_ready(*args, **kwargs):
+        raise DatabaseError('relation "segments_segment" does not exist')
+
+    monkeypatch.setattr(engine.Segment.objects, "filter", not_ready)
+    assert engine.warm_up() == 0

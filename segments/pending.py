@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from profiles.hooks import AppliedBatch
 from profiles.models import Profile
-from segments import engine
+from segments import engine, pg
 from segments.constants import STORED_METRIC_COLUMNS
 from segments.models import PendingEvaluation
 
@@ -108,18 +108,17 @@ def _live_profiles(ids: list[int]) -> dict:
         fields = ("traits", "merged_into", *STORED_METRIC_COLUMNS)
         return Profile.objects.filter(pk__in=ids, merged_into__isnull=True).only(*fields).in_bulk()
     columns = ", ".join(STORED_METRIC_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, traits, {columns} FROM {Profile._meta.db_table} "  # noqa: S608 - names from model meta and constants
-            "WHERE id = ANY(%s) AND merged_into_id IS NULL",
-            [ids],
+    rows = pg.fetch_all(
+        f"SELECT id, traits, {columns} FROM {Profile._meta.db_table} "  # noqa: S608 - names from model meta and constants
+        "WHERE id = ANY(%s) AND merged_into_id IS NULL",
+        [ids],
+    )
+    return {
+        row[0]: SimpleNamespace(
+            pk=row[0],
+            traits=orjson.loads(row[1]),
+            merged_into_id=None,
+            **dict(zip(STORED_METRIC_COLUMNS, row[2:], strict=True)),
         )
-        return {
-            row[0]: SimpleNamespace(
-                pk=row[0],
-                traits=orjson.loads(row[1]),
-                merged_into_id=None,
-                **dict(zip(STORED_METRIC_COLUMNS, row[2:], strict=True)),
-            )
-            for row in cursor.fetchall()
-        }
+        for row in rows
+    }

@@ -198,10 +198,9 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
     if connection.vendor == "postgresql":
         # The same statement, fetched straight from the driver: psycopg already returns aware
         # datetimes, and Django's per-row conversion was most of the cost on busy batches.
-        statement, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-            raw = cursor.fetchall()
+        from segments.pg import fetch_all
+
+        raw = fetch_all(*rows.query.sql_with_params())
     else:
         raw = rows.iterator(chunk_size=5000)
     loads = orjson.loads

@@ -145,3 +145,25 @@ def test_several_workers_at_once_leave_the_memberships_a_full_evaluation_gives(s
     for segment in segments:
         assert evaluate_segment(segment.pk) == 0, f"{segment.name}: incremental and full evaluation differ"
         assert Segment.objects.get(pk=segment.pk).member_count == len(members(segment))
+
+
+@pytest.mark.fullstack
+def test_the_engine_reads_date_times_as_the_orm_does(send, drain):
+    """segments.pg.fetch_all parses date-times with psycopg's C loader on its own cursor: the same
+    aware UTC values as Django's loader, which the connection's other cursors keep."""
+    from datetime import UTC, datetime
+
+    from psycopg.pq import Format
+    from psycopg.types.datetime import TimestamptzLoader as PythonLoader
+
+    from segments import pg
+
+    send("track", {"userId": "u1", "event": "Order Completed", "timestamp": "2026-03-01T10:20:30.123456+02:00"})
+    drain()
+    event = Event.objects.get(name="Order Completed")
+    ((timestamp,),) = pg.fetch_all("SELECT timestamp FROM ingestion_event WHERE id = %s", [event.pk])
+    assert timestamp == event.timestamp == datetime(2026, 3, 1, 8, 20, 30, 123456, tzinfo=UTC)
+    assert timestamp.utcoffset().total_seconds() == 0
+    with connection.cursor() as cursor:
+        loader = cursor.cursor.adapters.get_loader(pg.TIMESTAMPTZ_OID, Format.TEXT)
+        assert issubclass(loader, PythonLoader)  # Django's own, untouched

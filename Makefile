@@ -24,7 +24,7 @@ STACK_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Embedded mode: never inherit service URLs from the calling shell.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help setup run test test-fast stack lint format bench bench-data lock clean
+.PHONY: help setup run test test-fast stack lint format bench bench-data bench-postgres lock clean
 
 help:
 	@echo "make run    — set up and start Shoal at http://$(HOST):$(PORT) (embedded: SQLite, in-process tasks)"
@@ -32,6 +32,7 @@ help:
 	@echo "make stack  — web + Celery worker + beat on PostgreSQL/Redis, in the foreground"
 	@echo "make lint   — ruff (lint and format check)"
 	@echo "make bench  — benchmarks (see docs/benchmarks.md); make bench-data first for the segment ones"
+	@echo "make bench-postgres — configure the local PostgreSQL as the benchmarks expect (restarts it)"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +84,12 @@ bench: $(DEV_STAMP)
 	@if psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'shoal_bench_segments'" | grep -q 1; then \
 		$(BIN)/python bench/segment_engine.py; \
 	else echo "segment benchmarks skipped: run 'make bench-data' first (1M profiles, 10M events, 50 segments)"; fi
+
+# The local PostgreSQL server configured as the benchmarks expect (ALTER SYSTEM + restart; a
+# benchmark machine only: docs/benchmarks.md, "Reference machine").
+bench-postgres:
+	@scripts/ensure-services.sh
+	scripts/bench-postgres.sh
 
 # The segment benchmarks' database: 1M profiles, 10M events, 50 segments (bench/segments_data.py).
 bench-data: $(DEV_STAMP)

@@ -55,6 +55,15 @@ def psql(sql: str, db: str = "postgres") -> str:
     return run("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAqc", sql, db).strip()
 
 
+# The server settings the results depend on (scripts/bench-postgres.sh sets the reference values).
+POSTGRES_SETTINGS = ("shared_buffers", "work_mem", "max_wal_size", "checkpoint_timeout", "wal_compression")
+
+
+def postgres_settings() -> dict[str, str]:
+    """The PostgreSQL settings a result was measured with (recorded with every result)."""
+    return {name: psql(f"SHOW {name}") for name in POSTGRES_SETTINGS}
+
+
 def ensure_wrk() -> str:
     if shutil.which("wrk"):
         return "wrk"
@@ -283,7 +292,7 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "postgres": psql("SHOW server_version"),
-            "shared_buffers": psql("SHOW shared_buffers"),
+            **postgres_settings(),
             "commit": run("git", "rev-parse", "--short", "HEAD").strip(),
         },
         "settings": vars(args),

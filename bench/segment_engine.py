@@ -349,14 +349,6 @@ def end_to_end_evaluated(since: str) -> dict:
     }
 
 
-def _setting(name: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SHOW {name}")
-        return cursor.fetchone()[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="sql,preview,sweep,latency,throughput")
@@ -383,8 +375,7 @@ def main() -> None:
         "machine": {
             "cpus": os.cpu_count(),
             "postgres": connection.cursor().connection.info.server_version,
-            "shared_buffers": _setting("shared_buffers"),
-            "work_mem": _setting("work_mem"),
+            **ingest.postgres_settings(),
             "commit": ingest.run("git", "rev-parse", "--short", "HEAD").strip(),
         },
         "profiles": profiles,

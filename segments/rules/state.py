@@ -170,13 +170,30 @@ def states_for_profiles(
 def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
     """(profile id, EventRecord) of the profiles' events, filtered by `needs`. Properties come as
     text and are decoded with orjson, and only for the names whose conditions read them."""
+    if not profile_ids or needs == {}:
+        return
+    if connection.vendor == "postgresql":
+        # The same rows, read with a statement written once per shape of `needs` (the ORM
+        # compiled this query for every group of every batch: more than the query itself cost,
+        # docs/benchmarks.md) and fetched straight from the driver (pg.fetch_all).
+        from segments.pg import fetch_all
+
+        raw = fetch_all(*_event_records_sql(profile_ids, needs))
+    else:
+        raw = _event_records_query(profile_ids, needs).iterator(chunk_size=5000)
+    loads = orjson.loads
+    for profile_id, name, timestamp, text in raw:
+        if name:
+            yield profile_id, EventRecord(name, timestamp, (loads(text) or {}) if text else {})
+
+
+def _event_records_query(profile_ids: list[int], needs: dict[str, EventNeed] | None):
+    """The portable form of _event_records_sql (the ORM): the same rows, on any database."""
     from django.db.models import Case, TextField, Value, When
     from django.db.models.functions import Cast
 
     from ingestion.models import Event
 
-    if not profile_ids or needs == {}:
-        return
     events = Event.objects.filter(profile_id__in=profile_ids)
     properties = Cast("properties", TextField())
     if needs is not None:
@@ -194,16 +211,39 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
             if read
             else Value(None, output_field=TextField())
         )
-    rows = events.annotate(props=properties).values_list("profile_id", "known_as", "timestamp", "props")
-    if connection.vendor == "postgresql":
-        # The same statement, fetched straight from the driver: psycopg already returns aware
-        # datetimes, and Django's per-row conversion was most of the cost on busy batches.
-        from segments.pg import fetch_all
+    return events.annotate(props=properties).values_list("profile_id", "known_as", "timestamp", "props")
 
-        raw = fetch_all(*rows.query.sql_with_params())
-    else:
-        raw = rows.iterator(chunk_size=5000)
-    loads = orjson.loads
-    for profile_id, name, timestamp, text in raw:
-        if name:
-            yield profile_id, EventRecord(name, timestamp, (loads(text) or {}) if text else {})
+
+# The statement of _event_records_sql per shape of needs: (name, bounded in time) in order.
+_EVENT_RECORDS_SQL: dict[tuple, str] = {}
+
+
+def _event_records_sql(profile_ids: list[int], needs: dict[str, EventNeed] | None) -> tuple[str, list]:
+    """PostgreSQL: (statement, parameters) reading what _event_records_query reads (the same
+    columns; events named as named_q names them: Event.known_as)."""
+    from ingestion.models import Event
+
+    table = Event._meta.db_table
+    if needs is None:
+        every = f'SELECT profile_id, known_as, "timestamp", properties::text FROM {table}'  # noqa: S608 - from model meta
+        return f"{every} WHERE profile_id = ANY(%s::bigint[])", [profile_ids]
+    names = sorted(needs)
+    shape = tuple((name, needs[name].since is not None) for name in names)
+    statement = _EVENT_RECORDS_SQL.get(shape)
+    if statement is None:
+        wanted = " OR ".join(
+            '(known_as = %s AND "timestamp" >= %s)' if bounded else "known_as = %s" for _, bounded in shape
+        )
+        statement = _EVENT_RECORDS_SQL[shape] = (
+            'SELECT profile_id, known_as, "timestamp", '  # noqa: S608 - table name from model meta
+            "CASE WHEN known_as = ANY(%s::text[]) THEN properties::text END "
+            f"FROM {table} WHERE profile_id = ANY(%s::bigint[]) AND ({wanted})"
+        )
+        if len(_EVENT_RECORDS_SQL) > 1000:
+            _EVENT_RECORDS_SQL.clear()
+    params: list = [[name for name in names if needs[name].properties], profile_ids]
+    for name in names:
+        params.append(name)
+        if needs[name].since is not None:
+            params.append(needs[name].since)
+    return statement, params

@@ -4,6 +4,7 @@ time, and profiles merged or erased in between are not brought back."""
 
 import threading
 
+import orjson
 import pytest
 from django.db import connection, transaction
 
@@ -167,3 +168,55 @@ def test_the_engine_reads_date_times_as_the_orm_does(send, drain):
     with connection.cursor() as cursor:
         loader = cursor.cursor.adapters.get_loader(pg.TIMESTAMPTZ_OID, Format.TEXT)
         assert issubclass(loader, PythonLoader)  # Django's own, untouched
+
+
+@pytest.mark.fullstack
+def test_the_engine_reads_the_same_events_as_the_portable_query(send, drain):
+    """On PostgreSQL the engine reads a profile's events with its own statement (written once per
+    shape of what the conditions need); it returns exactly the rows of the portable ORM query:
+    only the wanted names, windows cut where asked, properties only where a condition reads them."""
+    from datetime import UTC, datetime
+
+    from segments.rules.state import EventNeed, _event_records, _event_records_query
+
+    for user, name, day in [
+        ("u1", "Order Completed", 1),
+        ("u1", "Order Completed", 20),
+        ("u1", "Product Viewed", 5),
+        ("u1", "Product Viewed", 25),
+        ("u1", "Email Opened", 10),
+        ("u2", "Product Viewed", 28),
+        ("u3", "Order Completed", 2),
+    ]:
+        send(
+            "track",
+            {
+                "userId": user,
+                "event": name,
+                "properties": {"revenue": day},
+                "timestamp": f"2026-03-{day:02d}T10:00:00Z",
+            },
+        )
+    send("page", {"userId": "u2", "name": "Home", "timestamp": "2026-03-12T10:00:00Z"})
+    drain()
+    ids = [profile_id("u1"), profile_id("u2")]
+    for needs in [
+        None,
+        {"Product Viewed": EventNeed(datetime(2026, 3, 10, tzinfo=UTC), properties=False)},
+        {
+            "Order Completed": EventNeed(None, properties=True),
+            "Product Viewed": EventNeed(datetime(2026, 3, 10, tzinfo=UTC), properties=False),
+            "Page Viewed": EventNeed(None, properties=True),
+        },
+    ]:
+        portable = sorted(
+            (pid, name, timestamp, text or "")
+            for pid, name, timestamp, text in _event_records_query(ids, needs)
+            if name
+        )
+        read = sorted(
+            (pid, record.name, record.timestamp, record.properties) for pid, record in _event_records(ids, needs)
+        )
+        assert [(p, n, t) for p, n, t, _ in read] == [(p, n, t) for p, n, t, _ in portable], needs
+        assert [props for *_, props in read] == [orjson.loads(text) if text else {} for *_, text in portable]
+        assert read, needs

@@ -29,4 +29,4 @@ if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
 else
   echo "Restart PostgreSQL now for shared_buffers to take effect." >&2
 fi
-$PG -c "SELECT name || ' = ' || setting || coalesce(unit, '') FROM pg_settings WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression') ORDER BY name"
+$PG -c "SELECT name || ' = ' || current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression') ORDER BY name"

@@ -126,27 +126,39 @@ def aggregate_values(records: Sequence[EventRecord], path: tuple[str, ...]) -> l
 
 
 class EventOutcome:
-    """outcome(summary, now) -> (whether the condition holds, what was seen, for explanations);
-    its comparison prepared once (operators.compiled)."""
+    """What an event condition concludes from a profile's EventSummary: `holds(summary, now)`,
+    whether the condition holds (its comparison prepared once, operators.compiled), and
+    `seen(summary)`, what explanations show. The predicate asks only the first."""
 
     def __init__(self, node: EventCondition):
         self.aggregate = node.aggregate
         self.test = compiled((node.count or AT_LEAST_ONCE) if node.aggregate is None else node.aggregate.comparison)
 
-    def __call__(self, summary: EventSummary, now: datetime) -> tuple[bool, dict]:
+    def value(self, summary: EventSummary) -> int | Fraction | None:
+        """The number compared: the count, or the aggregate (None: avg/min/max of no values)."""
         if self.aggregate is None:
-            return self.test(NumberReading(summary.count), now), {"count": summary.count}
+            return summary.count
         fn, values = self.aggregate.fn, summary.values
         if fn == "sum":
-            result = sum(values, Fraction(0))
-        elif not values:
-            result = None
-        elif fn == "avg":
-            result = sum(values, Fraction(0)) / len(values)
-        else:
-            result = min(values) if fn == "min" else max(values)
-        seen = {"count": summary.count, "values": len(values), fn: None if result is None else float(result)}
-        return self.test(NumberReading(result), now), seen
+            return sum(values, Fraction(0))
+        if not values:
+            return None
+        if fn == "avg":
+            return sum(values, Fraction(0)) / len(values)
+        return min(values) if fn == "min" else max(values)
+
+    def holds(self, summary: EventSummary, now: datetime) -> bool:
+        return self.test(NumberReading(self.value(summary)), now)
+
+    def seen(self, summary: EventSummary) -> dict:
+        if self.aggregate is None:
+            return {"count": summary.count}
+        result = self.value(summary)
+        return {
+            "count": summary.count,
+            "values": len(summary.values),
+            self.aggregate.fn: None if result is None else float(result),
+        }
 
 
 # --- SQL form ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from segments.rules.errors import ResolverMissing
 from segments.rules.events import EventOutcome, prepare
@@ -32,7 +33,7 @@ from segments.rules.values import json_at
 
 SegmentMember = Callable[[ProfileState, int], bool]
 ConsentGranted = Callable[[ProfileState, str], bool]
-# A compiled condition: (state, now) -> (holds, what was seen).
+# A compiled condition for explanations: (state, now) -> (holds, what was seen).
 Leaf = Callable[[ProfileState, datetime], tuple[bool, object]]
 
 
@@ -45,24 +46,36 @@ class Resolvers:
     consent_granted: ConsentGranted | None = None
 
 
-def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
-    """One condition as a function of (state, now): shared by the predicate and by explain."""
+class CompiledCondition(NamedTuple):
+    """One condition in three parts: `read(state, now)` what it looks at in a profile's state (a
+    Reading, an EventSummary, a flag), `holds(read, now)` whether it holds, `seen(read)` the value
+    explanations show. The predicate calls read and holds; explain calls all three, so the two
+    always agree."""
+
+    read: Callable[[ProfileState, datetime], object]
+    holds: Callable[[object, datetime], bool]
+    seen: Callable[[object], object]
+
+
+def _seen(reading) -> object:
+    return reading.seen
+
+
+def _itself(value: object) -> object:
+    return value
+
+
+def compile_condition(node: Condition, resolvers: Resolvers) -> CompiledCondition:
     if isinstance(node, TraitCondition):
-        path, test = node.path, compiled(node.comparison)
-
-        def trait(state: ProfileState, now: datetime):
-            reading = JsonReading(json_at(state.traits, path))
-            return test(reading, now), reading.seen
-
-        return trait
+        path = node.path
+        return CompiledCondition(
+            lambda state, now: JsonReading(json_at(state.traits, path)), compiled(node.comparison), _seen
+        )
     if isinstance(node, MetricCondition):
-        name, test = node.metric, compiled(node.comparison)
-
-        def metric(state: ProfileState, now: datetime):
-            reading = metric_reading(name, state.metrics, now)
-            return test(reading, now), reading.seen
-
-        return metric
+        name = node.metric
+        return CompiledCondition(
+            lambda state, now: metric_reading(name, state.metrics, now), compiled(node.comparison), _seen
+        )
     if isinstance(node, EventCondition):
         outcome = EventOutcome(node)
         # The condition prepared for the `now` last asked (one evaluation asks thousands of
@@ -70,35 +83,42 @@ def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
         # sharing the compiled rule never see one moment's bounds under another's.
         cached: list = [(None, None)]
 
-        def event(state: ProfileState, now: datetime):
+        def summary(state: ProfileState, now: datetime):
             at, prepared = cached[0]
             if at is not now:
                 prepared = prepare(node, now)
                 cached[0] = (now, prepared)
-            return outcome(state.events.summarize(node, now, prepared), now)
+            return state.events.summarize(node, now, prepared)
 
-        return event
+        return CompiledCondition(summary, outcome.holds, outcome.seen)
     if isinstance(node, SegmentCondition):
         member = resolvers.segment_member
         if member is None:
             raise ResolverMissing(f"{node.at}: segment conditions need a segment_member resolver")
-
-        def segment(state: ProfileState, now: datetime):
-            seen = bool(member(state, node.segment_id))
-            return seen is node.member, seen
-
-        return segment
+        segment_id, wanted = node.segment_id, node.member
+        return CompiledCondition(
+            lambda state, now: bool(member(state, segment_id)), lambda seen, now: seen is wanted, _itself
+        )
     if isinstance(node, ConsentCondition):
         granted = resolvers.consent_granted
         if granted is None:
             raise ResolverMissing(f"{node.at}: consent conditions need a consent_granted resolver")
-
-        def consent(state: ProfileState, now: datetime):
-            seen = bool(granted(state, node.purpose))
-            return seen is node.granted, seen
-
-        return consent
+        purpose, wanted = node.purpose, node.granted
+        return CompiledCondition(
+            lambda state, now: bool(granted(state, purpose)), lambda seen, now: seen is wanted, _itself
+        )
     raise TypeError(f"not a condition: {node!r}")
+
+
+def compile_leaf(node: Condition, resolvers: Resolvers) -> Leaf:
+    """One condition as (state, now) -> (holds, what was seen): for explanations."""
+    read, holds, seen = compile_condition(node, resolvers)
+
+    def leaf(state: ProfileState, now: datetime):
+        value = read(state, now)
+        return holds(value, now), seen(value)
+
+    return leaf
 
 
 def _cost(node: Rule) -> int:
@@ -123,8 +143,8 @@ def _compile(node: Rule, resolvers: Resolvers) -> Callable[[ProfileState, dateti
     if isinstance(node, Not):
         child = _compile(node.child, resolvers)
         return lambda state, now: not child(state, now)
-    leaf = compile_leaf(node, resolvers)
-    return lambda state, now: leaf(state, now)[0]
+    read, holds, _ = compile_condition(node, resolvers)
+    return lambda state, now: holds(read(state, now), now)
 
 
 class Predicate:

@@ -124,9 +124,12 @@ def moment_of(value: object) -> int | None:
     return None
 
 
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
 def micros(moment: datetime) -> int:
     """An aware datetime in microseconds since the epoch (exact)."""
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (moment - EPOCH) // ONE_MICROSECOND
 
 
 def from_seconds(seconds: int) -> datetime:

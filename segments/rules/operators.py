@@ -92,9 +92,14 @@ def _number(op: str) -> Callable[[Reading, Fraction, datetime], bool]:
     return holds
 
 
-def _moment(reading: Reading, comparisons: list[tuple[str, datetime]]) -> bool:
+def _moment_tests(comparisons: list[tuple[str, datetime]]) -> tuple:
+    """(compare, bound in microseconds) for each (operator, bound) of a date-time operator."""
+    return tuple((COMPARE[op], micros(bound)) for op, bound in comparisons)
+
+
+def _moment(reading: Reading, tests: tuple) -> bool:
     moment = reading.moment()
-    return moment is not None and all(COMPARE[op](moment, micros(bound)) for op, bound in comparisons)
+    return moment is not None and all(compare(moment, bound) for compare, bound in tests)
 
 
 def _moment_operator(name: str, takes: str, meaning: str, bounds) -> Operator:
@@ -103,7 +108,7 @@ def _moment_operator(name: str, takes: str, meaning: str, bounds) -> Operator:
         name,
         takes,
         meaning,
-        python=lambda r, v, now: _moment(r, bounds(v, now)),
+        python=lambda r, v, now: _moment(r, _moment_tests(bounds(v, now))),
         sql=lambda s, v, now: s.moment(bounds(v, now)),
         bounds=bounds,
     )
@@ -222,19 +227,18 @@ def compiled(comparison: Comparison) -> Callable[[Reading, datetime], bool]:
 
 
 def _compiled_moment(bounds, value) -> Callable[[Reading, datetime], bool]:
-    """A date-time comparison (the same test as _moment) with its bounds in microseconds computed
-    once per `now` rather than per reading: one evaluation asks thousands of profiles at the same
-    moment, "last seen within 7 days" among them for every event. (now, bounds), replaced in one
-    assignment, so threads sharing the compiled rule never mix two moments' bounds."""
+    """A date-time operator's Python form with its bounds in microseconds computed once per `now`
+    rather than per reading: one evaluation asks thousands of profiles at the same moment, "last
+    seen within 7 days" among them for every event. (now, tests), replaced in one assignment, so
+    threads sharing the compiled rule never mix two moments' bounds."""
     cached: list = [(None, ())]
 
     def test(reading: Reading, now: datetime) -> bool:
         at, tests = cached[0]
         if at is not now:
-            tests = tuple((COMPARE[op], micros(bound)) for op, bound in bounds(value, now))
+            tests = _moment_tests(bounds(value, now))
             cached[0] = (now, tests)
-        moment = reading.moment()
-        return moment is not None and all(compare(moment, bound) for compare, bound in tests)
+        return _moment(reading, tests)
 
     return test
 

@@ -49,8 +49,9 @@ class Operator:
     python: Callable[[Reading, object, datetime], bool] | None = None
     sql: Callable[[Subject, object, datetime], Q] | None = None
     negates: str | None = None
-    # Date-time operators: the (comparison, bound) pairs a moment must satisfy for `value` at
-    # `now`, which both forms test (_moment_operator); the Python form computes them once per `now`.
+    # Date-time operators, instead of `python`: the (comparison, bound) pairs a moment must satisfy
+    # for `value` at `now`; the SQL form tests them (_moment_operator), and so does the Python form,
+    # which computes them once per `now` (_compiled_moment).
     bounds: Callable[[object, datetime], list[tuple[str, datetime]]] | None = None
 
 
@@ -92,26 +93,9 @@ def _number(op: str) -> Callable[[Reading, Fraction, datetime], bool]:
     return holds
 
 
-def _moment_tests(comparisons: list[tuple[str, datetime]]) -> tuple:
-    """(compare, bound in microseconds) for each (operator, bound) of a date-time operator."""
-    return tuple((COMPARE[op], micros(bound)) for op, bound in comparisons)
-
-
-def _moment(reading: Reading, tests: tuple) -> bool:
-    moment = reading.moment()
-    return moment is not None and all(compare(moment, bound) for compare, bound in tests)
-
-
 def _moment_operator(name: str, takes: str, meaning: str, bounds) -> Operator:
     """A date-time operator, defined by its bounds (Operator.bounds) for both forms."""
-    return Operator(
-        name,
-        takes,
-        meaning,
-        python=lambda r, v, now: _moment(r, _moment_tests(bounds(v, now))),
-        sql=lambda s, v, now: s.moment(bounds(v, now)),
-        bounds=bounds,
-    )
+    return Operator(name, takes, meaning, sql=lambda s, v, now: s.moment(bounds(v, now)), bounds=bounds)
 
 
 # --- the table ----------------------------------------------------------------------------------------
@@ -218,8 +202,12 @@ def compiled(comparison: Comparison) -> Callable[[Reading, datetime], bool]:
     operator = OPERATORS[comparison.op]
     value = _whole(comparison.value)
     if operator.negates:
-        positive = OPERATORS[operator.negates].python
-        return lambda reading, now: not positive(reading, value, now)
+        positive = _python_form(OPERATORS[operator.negates], value)
+        return lambda reading, now: not positive(reading, now)
+    return _python_form(operator, value)
+
+
+def _python_form(operator: Operator, value) -> Callable[[Reading, datetime], bool]:
     if operator.bounds is not None:
         return _compiled_moment(operator.bounds, value)
     python = operator.python
@@ -236,9 +224,10 @@ def _compiled_moment(bounds, value) -> Callable[[Reading, datetime], bool]:
     def test(reading: Reading, now: datetime) -> bool:
         at, tests = cached[0]
         if at is not now:
-            tests = _moment_tests(bounds(value, now))
+            tests = tuple((COMPARE[op], micros(bound)) for op, bound in bounds(value, now))
             cached[0] = (now, tests)
-        return _moment(reading, tests)
+        moment = reading.moment()
+        return moment is not None and all(compare(moment, bound) for compare, bound in tests)
 
     return test
 

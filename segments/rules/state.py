@@ -173,9 +173,8 @@ def _event_records(profile_ids: list[int], needs: dict[str, EventNeed] | None):
     if not profile_ids or needs == {}:
         return
     if connection.vendor == "postgresql":
-        # The same rows, read with a statement written once per shape of `needs` (the ORM
-        # compiled this query for every group of every batch: more than the query itself cost,
-        # docs/benchmarks.md) and fetched straight from the driver (pg.fetch_all).
+        # The same rows, read with a hand-written statement (the ORM compiled this query for
+        # every group of every batch: more than the query itself cost, docs/benchmarks.md) and fetched straight from the driver (pg.fetch_all).
         from segments.pg import fetch_all
 
         raw = fetch_all(*_event_records_sql(profile_ids, needs))
@@ -214,10 +213,6 @@ def _event_records_query(profile_ids: list[int], needs: dict[str, EventNeed] | N
     return events.annotate(props=properties).values_list("profile_id", "known_as", "timestamp", "props")
 
 
-# The statement of _event_records_sql per shape of needs: (name, bounded in time) in order.
-_EVENT_RECORDS_SQL: dict[tuple, str] = {}
-
-
 def _event_records_sql(profile_ids: list[int], needs: dict[str, EventNeed] | None) -> tuple[str, list]:
     """PostgreSQL: (statement, parameters) reading what _event_records_query reads (the same
     columns; events named as named_q names them: Event.known_as)."""
@@ -228,19 +223,14 @@ def _event_records_sql(profile_ids: list[int], needs: dict[str, EventNeed] | Non
         every = f'SELECT profile_id, known_as, "timestamp", properties::text FROM {table}'  # noqa: S608 - from model meta
         return f"{every} WHERE profile_id = ANY(%s::bigint[])", [profile_ids]
     names = sorted(needs)
-    shape = tuple((name, needs[name].since is not None) for name in names)
-    statement = _EVENT_RECORDS_SQL.get(shape)
-    if statement is None:
-        wanted = " OR ".join(
-            '(known_as = %s AND "timestamp" >= %s)' if bounded else "known_as = %s" for _, bounded in shape
-        )
-        statement = _EVENT_RECORDS_SQL[shape] = (
-            'SELECT profile_id, known_as, "timestamp", '  # noqa: S608 - table name from model meta
-            "CASE WHEN known_as = ANY(%s::text[]) THEN properties::text END "
-            f"FROM {table} WHERE profile_id = ANY(%s::bigint[]) AND ({wanted})"
-        )
-        if len(_EVENT_RECORDS_SQL) > 1000:
-            _EVENT_RECORDS_SQL.clear()
+    wanted = " OR ".join(
+        '(known_as = %s AND "timestamp" >= %s)' if needs[name].since is not None else "known_as = %s" for name in names
+    )
+    statement = (
+        'SELECT profile_id, known_as, "timestamp", '  # noqa: S608 - table name from model meta
+        "CASE WHEN known_as = ANY(%s::text[]) THEN properties::text END "
+        f"FROM {table} WHERE profile_id = ANY(%s::bigint[]) AND ({wanted})"
+    )
     params: list = [[name for name in names if needs[name].properties], profile_ids]
     for name in names:
         params.append(name)

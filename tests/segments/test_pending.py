@@ -172,8 +172,8 @@ def test_the_engine_reads_date_times_as_the_orm_does(send, drain):
 
 @pytest.mark.fullstack
 def test_the_engine_reads_the_same_events_as_the_portable_query(send, drain):
-    """On PostgreSQL the engine reads a profile's events with its own statement (written once per
-    shape of what the conditions need); it returns exactly the rows of the portable ORM query:
+    """On PostgreSQL the engine reads a profile's events with its own hand-written statement;
+    it returns exactly the rows of the portable ORM query:
     only the wanted names, windows cut where asked, properties only where a condition reads them."""
     from datetime import UTC, datetime
 

@@ -2,7 +2,7 @@
 one constant-size statement per table, whatever the number of changes, instead of Django's
 per-row INSERT parameters and its fetch-then-delete, and with COPY when there are many (a full
 evaluation; engine.write_diffs); a preview's count and sample in one scan (selectors.rule_preview);
-indexes on the date of the traits that rules compare as date-times (index_trait_dates); the engine's
+indexes on the moment of the traits that rules compare as date-times (index_trait_dates); the engine's
 reads of many rows with date-times, parsed in C (fetch_all)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from profiles.models import Profile
 from segments.models import Membership, MembershipChange, Segment
-from segments.rules.values import JsonRef, moment_prefix, sql
+from segments.rules.values import MOMENT_FUNCTION, JsonRef, moment_function_ddl, moment_sql, sql
 
 TIMESTAMPTZ_OID = 1184
 
@@ -163,21 +163,40 @@ def count_and_sample(profiles: QuerySet, size: int) -> tuple[int, list[int]]:
     return total, ids or []
 
 
+def install_moment_function() -> None:
+    """Create (or replace) values.MOMENT_FUNCTION, the date-time parse of the SQL target."""
+    with connection.cursor() as cursor:
+        cursor.execute(moment_function_ddl())
+
+
+def installed_moment_function_body() -> str | None:
+    """The body of the MOMENT_FUNCTION in the database (None: not installed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
+            [MOMENT_FUNCTION],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def trait_date_index_name(path: tuple[str, ...]) -> str:
     digest = hashlib.sha1("\x1f".join(path).encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"profile_trait_day_{digest}"
+    return f"profile_trait_moment_{digest}"
 
 
 def index_trait_dates(paths: set[tuple[str, ...]], *, concurrently: bool) -> list[str]:
-    """Make sure each trait path has a btree index on its value's date (values.moment_prefix, the
-    expression every date-time comparison on a trait narrows by): the time sweep's band queries
-    and narrow windows then read a few index entries instead of every profile's traits ("signed
-    up in 30 days": its sweep 503 ms -> 86 ms, its preview 0.83 s -> 0.24 s on 1M profiles).
+    """Make sure each trait path has a btree index on its value's moment (values.moment_sql, the
+    expression every date-time comparison on a trait reads): previews, full evaluations and the
+    time sweep's band queries then read index entries instead of parsing every profile's traits
+    ("signed up over a year ago": its preview 1.3 s -> 0.4 s on 1M profiles; "signed up in 30
+    days" 0.24 s -> 0.05 s), and the planner knows how many profiles a window holds.
 
     `concurrently`: built without blocking writes (CREATE INDEX CONCURRENTLY, which cannot run in
     a transaction block: see engine.evaluate_segment); else a plain CREATE INDEX. An index that a
     failed concurrent build left invalid is rebuilt. The indexes stay when no rule uses the trait
-    any more (one small index per trait key). Returns the names of the indexes created."""
+    any more (one small index per trait key). Returns the names of the indexes created; after
+    creating any, the table is analysed (the planner's figures for the new expressions)."""
     created = []
     table = Profile._meta.db_table
     for path in sorted(paths):
@@ -191,13 +210,16 @@ def index_trait_dates(paths: set[tuple[str, ...]], *, concurrently: bool) -> lis
             row = cursor.fetchone()
         if row is not None and row[0]:
             continue
-        expression = moment_prefix(JsonRef(connection.vendor, sql('"traits"'), path))
+        expression = moment_sql(JsonRef(connection.vendor, sql('"traits"'), path))
         how = " CONCURRENTLY" if concurrently else ""
         statement = f"CREATE INDEX{how} {name} ON {table} (({expression.text}))"
         with connection.cursor() as cursor:
             if row is not None:  # left invalid by a failed concurrent build
                 cursor.execute(f"DROP INDEX{how} {name}")
             cursor.execute(connection.ops.compose_sql(statement, expression.params))
-        log.info("indexed the date of trait %s (%s)", ".".join(path), name)
+        log.info("indexed the moment of trait %s (%s)", ".".join(path), name)
         created.append(name)
+    if created:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
     return created

@@ -120,8 +120,9 @@ def _event_profiles(q: Q) -> QuerySet:
 
 
 def _json_band(column: str, path: tuple[str, ...]):
-    # The moment view narrows by the value's date prefix before parsing (values.moment_prefix_sql):
-    # only the few rows inside the band are parsed.
+    # A trait's moment is indexed on PostgreSQL (pg.index_trait_dates); elsewhere the moment view
+    # narrows by the value's date prefix before parsing (values.moment_prefix_sql): only the few
+    # rows inside the band are parsed.
     return lambda low, high: JsonSubject(column, path).moment([(">=", low), ("<=", high)])
 
 

@@ -311,25 +311,20 @@ def number_sql(ref: JsonRef) -> Sql:
     )
 
 
+def _sql_literal(text: str) -> str:
+    """A PostgreSQL string constant (an escape string: the same whatever
+    standard_conforming_strings says)."""
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def moment_sql(ref: JsonRef) -> Sql:
-    """Mirror of `moment_of(v)`: PostgreSQL a timestamptz, SQLite seconds since the epoch; NULL
-    when the value is not a date-time. Checked in order (nested CASE): the pattern, then the
-    calendar (2024-02-30 is not a date), then the cast; the fraction of a second is dropped
-    before parsing (never rounded up)."""
+    """Mirror of `moment_of(v)`: PostgreSQL a timestamptz (the MOMENT_FUNCTION, which
+    segments.pg.index_trait_dates indexes), SQLite seconds since the epoch; NULL when the value
+    is not a date-time. Checked in order: the pattern, then the calendar (2024-02-30 is not a
+    date), then the parse; the fraction of a second is dropped before parsing (never rounded up)."""
     text = ref.text()
     if ref.postgres:
-        parsed = sql(
-            "CASE WHEN {} ~ {} THEN CASE WHEN to_char((substr({}, 1, 7) || '-01')::date + (substr({}, 9, 2)::int - 1),"
-            " 'YYYY-MM-DD') = substr({}, 1, 10) THEN regexp_replace({}, '\\.[0-9]+', '')::timestamptz END END",
-            text,
-            MOMENT,
-            text,
-            text,
-            text,
-            text,
-        )
-        # Past the last second of year 9999 (after an offset) is not a date-time.
-        return sql("NULLIF(LEAST({}, {}::timestamptz), {}::timestamptz)", parsed, MOMENT_END_SQL, MOMENT_END_SQL)
+        return sql(MOMENT_FUNCTION + "({})", text)
     # SQLite's unixepoch() is NULL past 9999-12-31 23:59:59 by itself.
     return sql(
         "CASE WHEN {} REGEXP {} THEN CASE WHEN date(julianday(substr({}, 1, 10))) = substr({}, 1, 10) "
@@ -340,6 +335,50 @@ def moment_sql(ref: JsonRef) -> Sql:
         text,
         text,
         text,
+    )
+
+
+# PostgreSQL's moment_sql: a function, so that an index can hold its value for a trait
+# (segments.pg.index_trait_dates) and the text is read from the JSON once. IMMUTABLE although
+# the casts it calls are only STABLE: they depend on settings (TimeZone, DateStyle) and on
+# special words ('now') only for texts that MOMENT rejects or that name no zone, which it reads
+# as UTC itself. Installed by a migration (segments 0007); whoever changes the body must add one
+# that installs it again and rebuilds the indexes that hold its values (the tests compare the
+# installed body with this one).
+MOMENT_FUNCTION = "shoal_moment"
+_FRACTION = r"\.[0-9]+"
+MOMENT_FUNCTION_BODY = f"""
+DECLARE
+    year int;
+    month int;
+    bare text;
+    instant timestamptz;
+BEGIN
+    IF value !~ {_sql_literal(MOMENT)} THEN
+        RETURN NULL;
+    END IF;
+    year := substr(value, 1, 4)::int;
+    month := substr(value, 6, 2)::int;
+    -- Past the month's last day is not a date (2025-02-29).
+    IF substr(value, 9, 2)::int > (make_date(year, month, 1) + interval '1 month')::date - make_date(year, month, 1) THEN
+        RETURN NULL;
+    END IF;
+    bare := CASE WHEN strpos(value, '.') > 0 THEN regexp_replace(value, {_sql_literal(_FRACTION)}, '') ELSE value END;
+    IF length(bare) IN (10, 19) THEN  -- no zone: UTC
+        instant := bare::timestamp AT TIME ZONE 'UTC';
+    ELSE
+        instant := bare::timestamptz;
+    END IF;
+    -- Past the last second of year 9999 (after an offset) is not a date-time.
+    RETURN CASE WHEN instant < {_sql_literal(MOMENT_END_SQL)}::timestamptz THEN instant END;
+END
+"""
+
+
+def moment_function_ddl() -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {MOMENT_FUNCTION}(value text) RETURNS timestamptz "
+        f"LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body${MOMENT_FUNCTION_BODY}$body$"
     )
 
 
@@ -371,8 +410,7 @@ def moment_prefix_sql(ref: JsonRef, comparisons: list[tuple[str, datetime]]) -> 
 
 def moment_prefix(ref: JsonRef) -> Sql:
     """The first ten characters of the value's text (its date, when it is a date-time), as
-    moment_prefix_sql compares them. On PostgreSQL segments.pg.index_trait_dates indexes exactly
-    this expression for the traits that rules compare as date-times."""
+    moment_prefix_sql compares them."""
     text = ref.text()
     return sql('left({}, 10) COLLATE "C"', text) if ref.postgres else sql("substr({}, 1, 10)", text)
 

@@ -96,28 +96,46 @@ class PreviewTimedOut(Exception):
     """A preview ran longer than SEGMENT_PREVIEW_TIMEOUT_SECONDS and was stopped."""
 
 
+# PostgreSQL's planner estimates each operator at cpu_operator_cost (0.0025, about a sequential
+# page read / 400); a rule's operators read JSON and parse numbers and date-times, about four times
+# dearer than that (0.5 us per event value). Estimated at the default, the planner had each
+# parallel process read and parse all 800,000 orders for "an order over 150" (0.95 s; 0.46 s
+# planned with this figure, each process reading a third). docs/benchmarks.md.
+PREVIEW_CPU_OPERATOR_COST = 0.01
+
+
+def _preview_settings() -> dict[str, str]:
+    """What a preview's transaction sets on PostgreSQL. No JIT compilation: a preview runs for a
+    second or two, and compiling its expressions took up to 0.7 s of that."""
+    return {
+        "statement_timeout": f"{int(settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS * 1000)}",
+        "jit": "off",
+        "work_mem": f"{settings.SEGMENT_PREVIEW_WORK_MEM_MB}MB",
+        "cpu_operator_cost": f"{PREVIEW_CPU_OPERATOR_COST}",
+    }
+
+
 @contextmanager
 def _time_limited():
     """Stop the queries run inside after SEGMENT_PREVIEW_TIMEOUT_SECONDS, with PreviewTimedOut:
-    PostgreSQL's statement_timeout for this transaction, SQLite's progress handler."""
+    PostgreSQL's statement_timeout for this transaction (with the rest of _preview_settings),
+    SQLite's progress handler."""
     seconds = settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                # No JIT compilation either: a preview runs for a second or two, and compiling its
-                # expressions took up to 0.7 s of that (docs/benchmarks.md).
+                wanted = _preview_settings()
+                names = list(wanted)
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT current_setting('statement_timeout'), current_setting('jit'), "
-                        "set_config('statement_timeout', %s, true), set_config('jit', 'off', true)",
-                        [f"{int(seconds * 1000)}"],
+                        "SELECT " + ", ".join(["current_setting(%s)"] * len(names)),
+                        names,
                     )
-                    timeout, jit = cursor.fetchone()[:2]
+                    before = cursor.fetchone()
+                    _set_local(cursor, wanted)
                 yield
                 with connection.cursor() as cursor:  # inside a caller's transaction, they would outlive us
-                    cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, true), set_config('jit', %s, true)", [timeout, jit]
-                    )
+                    _set_local(cursor, dict(zip(names, before, strict=True)))
             else:
                 deadline = time.monotonic() + seconds
                 raw = connection.connection
@@ -130,6 +148,12 @@ def _time_limited():
         if _was_cancelled(error):
             raise PreviewTimedOut(f"counting took longer than {seconds} s and was stopped") from error
         raise
+
+
+def _set_local(cursor, values: dict[str, str]) -> None:
+    """SET LOCAL each setting (set_config(name, value, true): until the transaction ends)."""
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(values))
+    cursor.execute(f"SELECT {calls}", [part for pair in values.items() for part in pair])
 
 
 def _was_cancelled(error: OperationalError) -> bool:

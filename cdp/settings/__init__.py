@@ -214,6 +214,9 @@ SEGMENT_TIME_SWEEP_SECONDS = float(env_int("SEGMENT_TIME_SWEEP_SECONDS", 10, min
 # A preview or impact preview is stopped after this long (a clear error, not a request that holds
 # the database for minutes); saving a segment evaluates it in the background instead.
 SEGMENT_PREVIEW_TIMEOUT_SECONDS = env_int("SEGMENT_PREVIEW_TIMEOUT_SECONDS", 30, minimum=1, maximum=600)
+# PostgreSQL: memory a preview's statements may use per sort or hash before spilling to disk
+# (its work_mem, in MB; grouping 400,000 events per profile spilled at the server's 4 MB).
+SEGMENT_PREVIEW_WORK_MEM_MB = env_int("SEGMENT_PREVIEW_WORK_MEM_MB", 32, minimum=4, maximum=1024)
 # Browser origins allowed to call the tracking API for every source (besides each source's own).
 TRACKING_CORS_ORIGINS = env_list("TRACKING_CORS_ORIGINS")
 

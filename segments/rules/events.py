@@ -256,13 +256,15 @@ class AggregateTest:
     comparisons: tuple
 
     def render(self, vendor: str, value: Sql) -> Sql:
-        parts = [sql("COUNT({}) > 0", value)] if self.fn == "avg" else []
+        parts = []
         for op, bound in self.comparisons:
             param = aggregate_param(vendor, bound)
             if self.fn == "sum":
                 parts.append(sql(f"COALESCE(SUM({{}}), 0) {op} {{}}", value, param))
-            elif self.fn == "avg":  # avg op b  <=>  sum op b * n  (n > 0): no division, exact
-                parts.append(sql(f"SUM({{}}) {op} {{}} * COUNT({{}})", value, param, value))
+            elif self.fn == "avg":
+                # avg op b  <=>  sum(v - b) op 0 over n > 0 values (NULL over none): no division,
+                # exact, and one aggregate (sum op b * count took two, so more memory per profile).
+                parts.append(sql(f"SUM({{}} - {{}}) {op} 0", value, param))
             else:
                 parts.append(sql(f"{self.fn.upper()}({{}}) {op} {{}}", value, param))
         return join(" AND ", parts)

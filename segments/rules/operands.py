@@ -237,7 +237,12 @@ class JsonTest:
                 exact = sql("{} <@ tstzrange({}, {}, '[]')", moment_sql(ref), bounds[0][1], bounds[1][1])
             else:
                 exact = _compare_sql(moment_sql(ref), bounds)
-            narrow = moment_prefix_sql(ref, list(self.args))
+            narrow = None
+            if not (vendor == "postgresql" and self.indexed and len(self.args) == 1):
+                # A one-sided comparison of an indexed moment is left to the index alone: the
+                # planner has no figures for the prefix, and took "signed up over a year ago"
+                # (493,000 of 1M) for a third of that.
+                narrow = moment_prefix_sql(ref, list(self.args))
             return exact if narrow is None else sql("({} AND {})", narrow, exact)
         raise ValueError(self.view)
 

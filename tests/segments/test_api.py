@@ -226,31 +226,40 @@ def test_a_preview_that_runs_too_long_is_stopped_with_a_clear_error(api_key_clie
 
 
 @pytest.mark.fullstack
-def test_a_preview_runs_without_jit_and_leaves_the_settings_as_they_were(people, settings, monkeypatch):
-    """PostgreSQL: a preview's statements run with the preview's timeout and no JIT compilation
-    (which cost up to 0.7 s of a 2 s preview); the caller's transaction gets its settings back."""
+def test_a_preview_runs_with_its_own_planner_settings_and_leaves_the_caller_s_as_they_were(
+    people, settings, monkeypatch
+):
+    """PostgreSQL: a preview's statements run with the preview's timeout, no JIT compilation
+    (which cost up to 0.7 s of a 2 s preview), its work_mem and the operator cost of rule SQL;
+    the caller's transaction gets its settings back."""
     from django.db import connection
 
     from segments import selectors
 
     settings.SEGMENT_PREVIEW_TIMEOUT_SECONDS = 3
+    settings.SEGMENT_PREVIEW_WORK_MEM_MB = 48
+    names = ["jit", "statement_timeout", "work_mem", "cpu_operator_cost"]
+    read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
     seen = {}
     count_and_sample = selectors._count_and_sample
 
     def spy(profiles):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
+            cursor.execute(read)
             seen["inside"] = cursor.fetchone()
         return count_and_sample(profiles)
 
     monkeypatch.setattr(selectors, "_count_and_sample", spy)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'on', false), set_config('statement_timeout', '0', false)")
+        cursor.execute(
+            "SELECT set_config('jit', 'on', false), set_config('statement_timeout', '0', false), "
+            "set_config('work_mem', '5MB', false), set_config('cpu_operator_cost', '0.0025', false)"
+        )
     assert selectors.rule_preview(PRO)["count"] == 2
-    assert seen["inside"] == ("off", "3s")
+    assert seen["inside"] == ("off", "3s", "48MB", "0.01")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
-        assert cursor.fetchone() == ("on", "0")
+        cursor.execute(read)
+        assert cursor.fetchone() == ("on", "0", "5MB", "0.0025")
 
 
 @pytest.mark.fullstack

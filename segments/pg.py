@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from profiles.models import Profile
 from segments.models import Membership, MembershipChange, Segment
-from segments.rules.values import MOMENT_FUNCTION, JsonRef, moment_function_ddl, moment_sql, sql
+from segments.rules.values import JsonRef, moment_function_ddl, moment_sql, sql
 
 TIMESTAMPTZ_OID = 1184
 
@@ -167,17 +167,6 @@ def install_moment_function() -> None:
     """Create (or replace) values.MOMENT_FUNCTION, the date-time parse of the SQL target."""
     with connection.cursor() as cursor:
         cursor.execute(moment_function_ddl())
-
-
-def installed_moment_function_body() -> str | None:
-    """The body of the MOMENT_FUNCTION in the database (None: not installed)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT prosrc FROM pg_proc WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
-            [MOMENT_FUNCTION],
-        )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
 
 
 def trait_date_index_name(path: tuple[str, ...]) -> str:

@@ -343,8 +343,8 @@ def moment_sql(ref: JsonRef) -> Sql:
 # the casts it calls are only STABLE: they depend on settings (TimeZone, DateStyle) and on
 # special words ('now') only for texts that MOMENT rejects or that name no zone, which it reads
 # as UTC itself. Installed by a migration (segments 0007); whoever changes the body must add one
-# that installs it again and rebuilds the indexes that hold its values (the tests compare the
-# installed body with this one).
+# that installs it again and rebuilds the indexes that hold its values (the tests compare this
+# body with the installed one and with the digest the latest such migration records).
 MOMENT_FUNCTION = "shoal_moment"
 _FRACTION = r"\.[0-9]+"
 MOMENT_FUNCTION_BODY = f"""

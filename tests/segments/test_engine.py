@@ -255,12 +255,27 @@ def test_a_trait_compared_as_a_date_time_gets_an_index_that_the_time_sweep_reads
 
 @pytest.mark.fullstack
 def test_the_database_parses_date_times_with_the_function_the_code_defines():
-    """The migrations installed values.MOMENT_FUNCTION with the body the code has now: a changed
-    body needs a migration that installs it again (and rebuilds the indexes of its values)."""
-    from segments import pg
-    from segments.rules.values import MOMENT_FUNCTION_BODY
+    """The migrations installed values.MOMENT_FUNCTION with the body the code has now, and that
+    body is the one the latest migration installing it was written for: a changed body needs a
+    new migration that installs it again and rebuilds the indexes of its values (a database
+    migrated before would otherwise keep the old body, and its indexes the old values)."""
+    import hashlib
+    import importlib
 
-    assert pg.installed_moment_function_body() == MOMENT_FUNCTION_BODY
+    from django.db import connection
+
+    from segments.rules.values import MOMENT_FUNCTION, MOMENT_FUNCTION_BODY
+
+    migration = importlib.import_module("segments.migrations.0007_moment_function")
+    assert hashlib.sha256(MOMENT_FUNCTION_BODY.encode()).hexdigest() == migration.BODY_SHA256, (
+        "MOMENT_FUNCTION_BODY changed: add a migration that installs it and rebuilds the trait moment indexes"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
+            [MOMENT_FUNCTION],
+        )
+        assert cursor.fetchone() == (MOMENT_FUNCTION_BODY,)
 
 
 @pytest.mark.fullstack
